@@ -1,0 +1,205 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import {
+  ApolloGateway,
+  RemoteGraphQLDataSource,
+  type GraphQLDataSourceProcessOptions,
+} from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { type Express } from 'express';
+import type { Category } from '../lib/categories';
+import type { Config } from '../lib/config';
+import { ErrorCode } from '../lib/errors';
+import { IDENTITY_HEADER, signIdentity } from '../lib/identity';
+import type { Logger } from '../lib/logger';
+import { registry } from '../lib/metrics';
+import type { Principal, Store } from '../lib/store/store';
+import { authenticate, authenticationMessage } from './auth';
+
+/** Per-request context of the gateway. */
+export interface GatewayContext {
+  requestId: string;
+  principal: Principal;
+  /** The signed identity forwarded to every subgraph of this request. */
+  identityToken: Promise<string>;
+}
+
+export interface GatewayOptions {
+  config: Pick<
+    Config,
+    'identitySecret' | 'identityTtlSeconds' | 'nodeEnv' | 'sandboxEnabled'
+  >;
+  store: Store;
+  logger: Logger;
+  /** The composed supergraph SDL (schema/supergraph.graphql). */
+  supergraphSdl: string;
+  /** Routing URL overrides by subgraph name; others keep the supergraph's. */
+  subgraphUrls?: Partial<Record<Category, string>>;
+}
+
+export interface Gateway {
+  app: Express;
+  stop(): Promise<void>;
+}
+
+const FLAGSHIP = readFileSync(
+  new URL('../operations/Flagship.graphql', import.meta.url),
+  'utf8',
+);
+
+/** Forwards the signed identity, and nothing else of the client's, to subgraphs. */
+class IdentityDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  override async willSendRequest({
+    request,
+    context,
+  }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
+    if ('identityToken' in context && context.identityToken) {
+      request.http?.headers.set(IDENTITY_HEADER, await context.identityToken);
+      request.http?.headers.set('x-request-id', context.requestId);
+    }
+  }
+}
+
+/**
+ * The gateway: authenticates API key and account token (401 otherwise),
+ * plans each operation over the committed supergraph (no introspection of
+ * subgraphs at run time) and forwards a short-lived signed identity to the
+ * subgraphs it calls.
+ */
+export async function createGateway(options: GatewayOptions): Promise<Gateway> {
+  const { config, store, logger } = options;
+  const overrides = options.subgraphUrls ?? {};
+  const gateway = new ApolloGateway({
+    supergraphSdl: options.supergraphSdl,
+    buildService: ({ name, url }) =>
+      new IdentityDataSource({
+        url: overrides[name as Category] ?? url,
+      }),
+    logger: {
+      debug: (message) => logger.debug(message),
+      info: (message) => logger.info(message),
+      warn: (message) => logger.warn(message),
+      error: (message) => logger.error(message),
+    },
+  });
+
+  const landingPage =
+    config.nodeEnv === 'production'
+      ? ApolloServerPluginLandingPageDisabled()
+      : ApolloServerPluginLandingPageLocalDefault({
+          embed: config.sandboxEnabled
+            ? {
+                initialState: {
+                  sharedHeaders: {
+                    Authorization: 'Bearer sk_sandbox_demo',
+                    'X-Account-Token': 'acct_acme',
+                  },
+                },
+              }
+            : true,
+          document: FLAGSHIP,
+        });
+
+  const server = new ApolloServer<GatewayContext>({
+    gateway,
+    plugins: [landingPage],
+    includeStacktraceInErrorResponses: false,
+    introspection: config.nodeEnv !== 'production',
+    logger: {
+      debug: (message) => logger.debug(message),
+      info: (message) => logger.info(message),
+      warn: (message) => logger.warn(message),
+      error: (message) => logger.error(message),
+    },
+  });
+  await server.start();
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/health', async (_request, response) => {
+    const storeUp = await store.ping();
+    response
+      .status(storeUp ? 200 : 503)
+      .json({ status: storeUp ? 'ok' : 'unavailable' });
+  });
+  app.get('/metrics', async (_request, response) => {
+    response.type(registry.contentType).send(await registry.metrics());
+  });
+  app.get('/', (_request, response) => {
+    response.redirect('/graphql');
+  });
+
+  // Authentication comes before GraphQL: a request without valid
+  // credentials never reaches planning or a subgraph. The landing page (a
+  // browser GET asking for HTML) is the one thing served without them.
+  app.use('/graphql', async (request, response, next) => {
+    if (
+      request.method === 'GET' &&
+      request.accepts(['json', 'html']) === 'html'
+    ) {
+      next();
+      return;
+    }
+    const result = await authenticate(store, request).catch(
+      (error: unknown) => {
+        logger.error({ err: error }, 'authentication failed');
+        return null;
+      },
+    );
+    if (result === null) {
+      response.status(503).json({
+        errors: [
+          {
+            message: 'The gateway cannot authenticate requests right now.',
+            extensions: { code: ErrorCode.UPSTREAM_UNAVAILABLE },
+          },
+        ],
+      });
+      return;
+    }
+    if (!result.ok) {
+      response
+        .status(401)
+        .set('WWW-Authenticate', 'Bearer')
+        .json({
+          errors: [
+            {
+              message: authenticationMessage(result),
+              extensions: { code: ErrorCode.UNAUTHENTICATED },
+            },
+          ],
+        });
+      return;
+    }
+    response.locals.principal = result.principal;
+    next();
+  });
+
+  app.use(
+    '/graphql',
+    express.json({ limit: '1mb' }),
+    expressMiddleware(server, {
+      context: async ({ req, res }) => {
+        const principal = res.locals.principal as Principal;
+        // A client's own request id is kept for correlation when it is a
+        // plain token; anything else gets a fresh one.
+        const offered = req.header('x-request-id');
+        const requestId =
+          offered && /^[\w.-]{1,64}$/.test(offered) ? offered : randomUUID();
+        const identityToken = signIdentity(
+          { ...principal, requestId },
+          {
+            secret: config.identitySecret,
+            ttlSeconds: config.identityTtlSeconds,
+          },
+        );
+        return { requestId, principal, identityToken };
+      },
+    }),
+  );
+
+  return { app, stop: () => server.stop() };
+}

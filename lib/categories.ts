@@ -1,0 +1,47 @@
+/** The categories Tributary unifies; each is one subgraph. */
+export const CATEGORIES = ['hris', 'crm', 'ticketing'] as const;
+
+export type Category = (typeof CATEGORIES)[number];
+
+export function isCategory(value: string): value is Category {
+  return (CATEGORIES as readonly string[]).includes(value);
+}
+
+/**
+ * Providers Tributary has a connector for: their category and the
+ * credential fields a linked account of theirs must carry.
+ */
+export const PROVIDERS: Record<
+  string,
+  { category: Category; credentials: readonly string[]; example: string }
+> = {
+  bamboohr: {
+    category: 'hris',
+    credentials: ['companyDomain', 'apiKey'],
+    example: 'https://api.bamboohr.com',
+  },
+  hubspot: {
+    category: 'crm',
+    credentials: ['accessToken'],
+    example: 'https://api.hubapi.com',
+  },
+  jira: {
+    category: 'ticketing',
+    credentials: ['email', 'apiToken'],
+    example: 'https://your-site.atlassian.net',
+  },
+};
+
+/** Scopes an API key can carry. */
+export const SCOPES = [
+  'hris:read',
+  'hris.pii:read',
+  'hris.compensation:read',
+  'crm:read',
+  'crm:write',
+  'ticketing:read',
+  'ticketing:write',
+  'admin',
+] as const;
+
+export type Scope = (typeof SCOPES)[number];

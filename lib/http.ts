@@ -1,0 +1,320 @@
+import { DelegateBackoff, handleWhen, retry } from 'cockatiel';
+import { Agent, errors as undiciErrors, request } from 'undici';
+import { ErrorCode, ProviderError } from './errors';
+import type { Logger } from './logger';
+import { providerRequestDuration, providerRequests } from './metrics';
+
+export type ProviderAuth =
+  | { type: 'basic'; username: string; password: string }
+  | { type: 'bearer'; token: string }
+  | { type: 'none' };
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+type QueryValue = string | number | boolean | null | undefined;
+
+export interface ProviderRequest {
+  method?: HttpMethod;
+  /** Path appended to the linked account's base URL, starting with `/`. */
+  path: string;
+  /** Query parameters; arrays repeat the key; null/undefined are skipped. */
+  query?: Record<string, QueryValue | readonly QueryValue[]>;
+  /** Sent as JSON. */
+  body?: unknown;
+  headers?: Record<string, string>;
+  /**
+   * Path template for logs and metrics (`/v1/employees/{id}`): never an id,
+   * an email or any other value from a record.
+   */
+  route?: string;
+  /**
+   * Marks a POST that only reads (a search, a batch read) so it may be
+   * retried. GET, PUT and DELETE are retried without it.
+   */
+  idempotent?: boolean;
+}
+
+export interface ProviderResponse<T> {
+  status: number;
+  headers: Record<string, string | undefined>;
+  body: T;
+}
+
+export interface ProviderClientOptions {
+  /** Provider name for errors, logs and metrics: `bamboohr`, `hubspot`… */
+  provider: string;
+  /** Scheme, host and optional path prefix, e.g. `https://api.hubapi.com`. */
+  baseUrl: string;
+  auth: ProviderAuth;
+  logger: Logger;
+  /** Time bound of one attempt, headers and body, in ms. Default 10_000. */
+  timeoutMs?: number;
+  /** Attempts in all, the first included. Default 3. */
+  maxAttempts?: number;
+  /**
+   * Longest `Retry-After` we wait for, in ms (default 5_000): a provider
+   * asking for longer answers the client now with UPSTREAM_RATE_LIMITED
+   * rather than holding its request.
+   */
+  maxRetryAfterMs?: number;
+}
+
+/** One keep-alive pool per process, shared by every provider client. */
+const sharedAgent = new Agent({
+  keepAliveTimeout: 10_000,
+  connections: 64,
+});
+
+const RETRY_BASE_MS = 100;
+
+/** `Retry-After` as seconds or an HTTP date, in ms from now. */
+export function parseRetryAfter(
+  value: string | undefined,
+  now = Date.now(),
+): number | undefined {
+  if (value === undefined || value.trim() === '') {
+    return undefined;
+  }
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) {
+    return Math.max(0, seconds * 1000);
+  }
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+function classifyStatus(status: number): ErrorCode {
+  if (status === 401 || status === 403) {
+    return ErrorCode.RELINK_NEEDED;
+  }
+  if (status === 404) {
+    return ErrorCode.NOT_FOUND;
+  }
+  if (status === 429) {
+    return ErrorCode.UPSTREAM_RATE_LIMITED;
+  }
+  return ErrorCode.UPSTREAM_UNAVAILABLE;
+}
+
+function flattenHeaders(
+  headers: Record<string, string | string[] | undefined>,
+): Record<string, string | undefined> {
+  const flat: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return flat;
+}
+
+/**
+ * The one HTTP client under every connector: auth, keep-alive pooling, a
+ * time bound per attempt, bounded retries of idempotent requests on network
+ * errors, 5xx and 429 (waiting for `Retry-After` when the provider says how
+ * long), and classification of every failure into a `ProviderError` with a
+ * public code. Connectors never build auth headers or retry loops.
+ */
+export class ProviderClient {
+  readonly provider: string;
+  private readonly baseUrl: string;
+  private readonly authorization: string | undefined;
+  private readonly logger: Logger;
+  private readonly timeoutMs: number;
+  private readonly maxAttempts: number;
+  private readonly maxRetryAfterMs: number;
+
+  constructor(options: ProviderClientOptions) {
+    this.provider = options.provider;
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.logger = options.logger;
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.maxAttempts = options.maxAttempts ?? 3;
+    this.maxRetryAfterMs = options.maxRetryAfterMs ?? 5_000;
+    const { auth } = options;
+    switch (auth.type) {
+      case 'basic':
+        this.authorization = `Basic ${Buffer.from(
+          `${auth.username}:${auth.password}`,
+        ).toString('base64')}`;
+        break;
+      case 'bearer':
+        this.authorization = `Bearer ${auth.token}`;
+        break;
+      case 'none':
+        this.authorization = undefined;
+        break;
+    }
+  }
+
+  /** Sends the request and returns the parsed JSON body. */
+  async json<T>(providerRequest: ProviderRequest): Promise<T> {
+    return (await this.request<T>(providerRequest)).body;
+  }
+
+  /**
+   * Sends the request, retrying as described on the class. Resolves with a
+   * 2xx (or 207) response; rejects with a `ProviderError` otherwise.
+   */
+  async request<T>(
+    providerRequest: ProviderRequest,
+  ): Promise<ProviderResponse<T>> {
+    const method = providerRequest.method ?? 'GET';
+    const retryable =
+      method !== 'POST' && method !== 'PATCH'
+        ? true
+        : providerRequest.idempotent === true;
+    const policy = retry(
+      handleWhen(
+        (error) =>
+          retryable &&
+          error instanceof ProviderError &&
+          this.shouldRetry(error),
+      ),
+      {
+        maxAttempts: this.maxAttempts - 1,
+        backoff: new DelegateBackoff((context) => {
+          const error = 'error' in context.result ? context.result.error : null;
+          const asked =
+            error instanceof ProviderError ? error.retryAfterMs : undefined;
+          // Exponential backoff with full jitter unless the provider said
+          // how long to wait.
+          return (
+            asked ?? Math.random() * RETRY_BASE_MS * 2 ** (context.attempt - 1)
+          );
+        }),
+      },
+    );
+    let attempt = 0;
+    return policy.execute(() => {
+      attempt += 1;
+      return this.send<T>(providerRequest, method, attempt);
+    });
+  }
+
+  private shouldRetry(error: ProviderError): boolean {
+    if (error.code === ErrorCode.UPSTREAM_RATE_LIMITED) {
+      return (error.retryAfterMs ?? 0) <= this.maxRetryAfterMs;
+    }
+    if (error.code === ErrorCode.UPSTREAM_UNAVAILABLE) {
+      return (
+        error.status === undefined ||
+        (error.status >= 500 &&
+          (error.retryAfterMs ?? 0) <= this.maxRetryAfterMs)
+      );
+    }
+    return false;
+  }
+
+  private url(providerRequest: ProviderRequest): string {
+    const url = new URL(`${this.baseUrl}${providerRequest.path}`);
+    for (const [name, value] of Object.entries(providerRequest.query ?? {})) {
+      const values = Array.isArray(value) ? value : [value];
+      for (const item of values) {
+        if (item !== null && item !== undefined) {
+          url.searchParams.append(name, String(item));
+        }
+      }
+    }
+    return url.toString();
+  }
+
+  private async send<T>(
+    providerRequest: ProviderRequest,
+    method: HttpMethod,
+    attempt: number,
+  ): Promise<ProviderResponse<T>> {
+    const route = providerRequest.route ?? 'unlabelled';
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      ...providerRequest.headers,
+    };
+    if (this.authorization) {
+      headers.authorization = this.authorization;
+    }
+    let body: string | undefined;
+    if (providerRequest.body !== undefined) {
+      body = JSON.stringify(providerRequest.body);
+      headers['content-type'] = 'application/json';
+    }
+
+    const started = performance.now();
+    const finish = (status: string): number => {
+      const seconds = (performance.now() - started) / 1000;
+      providerRequests.inc({ provider: this.provider, status });
+      providerRequestDuration.observe({ provider: this.provider }, seconds);
+      this.logger.debug(
+        {
+          provider: this.provider,
+          method,
+          route,
+          status,
+          attempt,
+          durationMs: Math.round(seconds * 1000),
+        },
+        'provider request',
+      );
+      return seconds;
+    };
+
+    let response;
+    let text: string;
+    try {
+      response = await request(this.url(providerRequest), {
+        method,
+        headers,
+        body,
+        dispatcher: sharedAgent,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      text = await response.body.text();
+    } catch (error: unknown) {
+      const timedOut =
+        (error instanceof Error && error.name === 'TimeoutError') ||
+        error instanceof undiciErrors.HeadersTimeoutError ||
+        error instanceof undiciErrors.BodyTimeoutError;
+      finish(timedOut ? 'timeout' : 'network');
+      throw new ProviderError(
+        timedOut
+          ? `${this.provider} did not answer within ${this.timeoutMs} ms.`
+          : `${this.provider} could not be reached.`,
+        {
+          code: timedOut
+            ? ErrorCode.UPSTREAM_TIMEOUT
+            : ErrorCode.UPSTREAM_UNAVAILABLE,
+          provider: this.provider,
+          cause: error,
+        },
+      );
+    }
+
+    const status = response.statusCode;
+    finish(String(status));
+    const responseHeaders = flattenHeaders(response.headers);
+    if (status < 200 || status >= 300) {
+      throw new ProviderError(
+        `${this.provider} answered HTTP ${status} on ${method} ${route}.`,
+        {
+          code: classifyStatus(status),
+          provider: this.provider,
+          status,
+          retryAfterMs: parseRetryAfter(responseHeaders['retry-after']),
+        },
+      );
+    }
+    if (text === '') {
+      return { status, headers: responseHeaders, body: null as T };
+    }
+    try {
+      return { status, headers: responseHeaders, body: JSON.parse(text) as T };
+    } catch (error: unknown) {
+      throw new ProviderError(
+        `${this.provider} sent a response that is not JSON on ${method} ${route}.`,
+        {
+          code: ErrorCode.UPSTREAM_UNAVAILABLE,
+          provider: this.provider,
+          status,
+          cause: error,
+        },
+      );
+    }
+  }
+}

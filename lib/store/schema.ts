@@ -1,0 +1,59 @@
+import type { Generated } from 'kysely';
+
+/**
+ * Tables of the store, portable across SQLite and PostgreSQL: ids are text
+ * (UUIDs), instants are ISO 8601 text, booleans are 0/1 integers, lists and
+ * credentials are JSON text.
+ */
+export interface Database {
+  tenants: TenantTable;
+  api_keys: ApiKeyTable;
+  organizations: OrganizationTable;
+  linked_accounts: LinkedAccountTable;
+}
+
+export interface TenantTable {
+  id: string;
+  name: string;
+  /** 1 for the sandbox tenant, accepted only while the sandbox is on. */
+  is_sandbox: number;
+  created_at: string;
+}
+
+export interface ApiKeyTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  /** SHA-256 of the secret, hex. The secret itself is never stored. */
+  key_hash: string;
+  /** First characters of the secret, to recognize a key in listings. */
+  key_prefix: string;
+  /** JSON array of scope names. */
+  scopes: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export interface OrganizationTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  /** SHA-256 of the account token, hex. */
+  account_token_hash: string;
+  created_at: string;
+}
+
+export interface LinkedAccountTable {
+  id: string;
+  organization_id: string;
+  category: string;
+  provider: string;
+  base_url: string;
+  /** JSON object of the provider's credentials. */
+  credentials: string;
+  status: string;
+  created_at: string;
+  updated_at: string;
+  /** Bumped on every update; lets readers cache by (id, version). */
+  version: Generated<number>;
+}

@@ -1,0 +1,405 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import {
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+  type MigrationProvider,
+} from 'kysely';
+import pg from 'pg';
+import type { Category, Scope } from '../categories';
+import { isCategory } from '../categories';
+import type { Logger } from '../logger';
+import { migrations } from './migrations';
+import type { Database } from './schema';
+
+/** A linked account's state, as subgraphs and admins see it. */
+export type LinkedAccountStatus = 'ACTIVE' | 'RELINK_NEEDED';
+
+/** One provider account of one organization, with its credentials. */
+export interface LinkedAccount {
+  id: string;
+  tenantId: string;
+  organizationId: string;
+  category: Category;
+  provider: string;
+  /** Scheme, host and optional path prefix of the provider's API. */
+  baseUrl: string;
+  /** Provider-specific credential fields; never logged. */
+  credentials: Record<string, string>;
+  status: LinkedAccountStatus;
+}
+
+/** What a request authenticated as; forwarded to subgraphs signed. */
+export interface Principal {
+  tenantId: string;
+  apiKeyId: string;
+  scopes: Scope[];
+  organizationId: string;
+  linkedAccounts: Array<{ id: string; category: Category; provider: string }>;
+}
+
+export type AuthenticationResult =
+  | { ok: true; principal: Principal }
+  | {
+      ok: false;
+      reason:
+        | 'missing-api-key'
+        | 'unknown-api-key'
+        | 'missing-account-token'
+        | 'unknown-account-token'
+        | 'sandbox-off';
+    };
+
+export interface StoreOptions {
+  /** PostgreSQL connection string; when absent, the embedded SQLite is used. */
+  databaseUrl?: string | undefined;
+  /** SQLite file, or `:memory:`. Default `.tributary/tributary.db`. */
+  sqlitePath?: string | undefined;
+  /** Whether sandbox tenants may authenticate. */
+  sandboxEnabled: boolean;
+  logger: Logger;
+}
+
+/** SHA-256 hex: API keys and account tokens are stored only this way. */
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret, 'utf8').digest('hex');
+}
+
+function now(): string {
+  return new Date().toISOString();
+}
+
+const inlineMigrations: MigrationProvider = {
+  getMigrations: async () => migrations,
+};
+
+/**
+ * Tenants, API keys, organizations and linked accounts. SQL through Kysely,
+ * on an embedded SQLite file by default (opens in milliseconds, so
+ * `npm start` needs nothing installed) or PostgreSQL when `DATABASE_URL` is
+ * set. Migrations run on open.
+ */
+export class Store {
+  private constructor(
+    readonly db: Kysely<Database>,
+    readonly dialect: 'sqlite' | 'postgres',
+    private readonly sandboxEnabled: boolean,
+  ) {}
+
+  static async open(options: StoreOptions): Promise<Store> {
+    let db: Kysely<Database>;
+    let dialect: 'sqlite' | 'postgres';
+    if (options.databaseUrl) {
+      dialect = 'postgres';
+      db = new Kysely<Database>({
+        dialect: new PostgresDialect({
+          pool: new pg.Pool({
+            connectionString: options.databaseUrl,
+            max: 10,
+          }),
+        }),
+      });
+    } else {
+      dialect = 'sqlite';
+      const path = options.sqlitePath ?? '.tributary/tributary.db';
+      if (path !== ':memory:') {
+        mkdirSync(dirname(path), { recursive: true });
+      }
+      const database = new SQLite(path);
+      database.pragma('journal_mode = WAL');
+      database.pragma('busy_timeout = 5000');
+      database.pragma('foreign_keys = ON');
+      db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+    }
+    const migrator = new Migrator({ db, provider: inlineMigrations });
+    const { error } = await migrator.migrateToLatest();
+    if (error) {
+      await db.destroy();
+      throw new Error(`The store's migrations failed on ${dialect}.`, {
+        cause: error,
+      });
+    }
+    options.logger.debug({ dialect }, 'store ready');
+    return new Store(db, dialect, options.sandboxEnabled);
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+
+  /** Answers whether the store can serve a query. */
+  async ping(): Promise<boolean> {
+    try {
+      await this.db.selectFrom('tenants').select('id').limit(1).execute();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async createTenant(input: {
+    name: string;
+    isSandbox?: boolean;
+    id?: string;
+  }): Promise<{ id: string; name: string }> {
+    const id = input.id ?? randomUUID();
+    await this.db
+      .insertInto('tenants')
+      .values({
+        id,
+        name: input.name,
+        is_sandbox: input.isSandbox ? 1 : 0,
+        created_at: now(),
+      })
+      .execute();
+    return { id, name: input.name };
+  }
+
+  /**
+   * Creates an API key. The secret is returned once and stored only as a
+   * hash; pass `secret` only for fixed, well-known keys (the sandbox's).
+   */
+  async createApiKey(input: {
+    tenantId: string;
+    name: string;
+    scopes: readonly Scope[];
+    secret?: string;
+  }): Promise<{ id: string; secret: string }> {
+    const secret =
+      input.secret ?? `sk_${randomBytes(24).toString('base64url')}`;
+    const id = randomUUID();
+    await this.db
+      .insertInto('api_keys')
+      .values({
+        id,
+        tenant_id: input.tenantId,
+        name: input.name,
+        key_hash: hashSecret(secret),
+        key_prefix: secret.slice(0, 10),
+        scopes: JSON.stringify(input.scopes),
+        created_at: now(),
+        revoked_at: null,
+      })
+      .execute();
+    return { id, secret };
+  }
+
+  /** Creates an end-customer organization and returns its account token. */
+  async createOrganization(input: {
+    tenantId: string;
+    name: string;
+    accountToken?: string;
+    id?: string;
+  }): Promise<{ id: string; accountToken: string }> {
+    const accountToken =
+      input.accountToken ?? `acct_${randomBytes(18).toString('base64url')}`;
+    const id = input.id ?? randomUUID();
+    await this.db
+      .insertInto('organizations')
+      .values({
+        id,
+        tenant_id: input.tenantId,
+        name: input.name,
+        account_token_hash: hashSecret(accountToken),
+        created_at: now(),
+      })
+      .execute();
+    return { id, accountToken };
+  }
+
+  /**
+   * Links a provider account to an organization, replacing the one it had
+   * in that category (an organization has at most one per category).
+   */
+  async linkAccount(input: {
+    organizationId: string;
+    category: Category;
+    provider: string;
+    baseUrl: string;
+    credentials: Record<string, string>;
+  }): Promise<{ id: string }> {
+    const at = now();
+    const existing = await this.db
+      .selectFrom('linked_accounts')
+      .select('id')
+      .where('organization_id', '=', input.organizationId)
+      .where('category', '=', input.category)
+      .executeTakeFirst();
+    if (existing) {
+      await this.db
+        .updateTable('linked_accounts')
+        .set((eb) => ({
+          provider: input.provider,
+          base_url: input.baseUrl,
+          credentials: JSON.stringify(input.credentials),
+          status: 'ACTIVE',
+          updated_at: at,
+          version: eb('version', '+', 1),
+        }))
+        .where('id', '=', existing.id)
+        .execute();
+      return { id: existing.id };
+    }
+    const id = randomUUID();
+    await this.db
+      .insertInto('linked_accounts')
+      .values({
+        id,
+        organization_id: input.organizationId,
+        category: input.category,
+        provider: input.provider,
+        base_url: input.baseUrl,
+        credentials: JSON.stringify(input.credentials),
+        status: 'ACTIVE',
+        created_at: at,
+        updated_at: at,
+      })
+      .execute();
+    return { id };
+  }
+
+  /** Removes an organization's linked account in one category. */
+  async unlinkAccount(
+    organizationId: string,
+    category: Category,
+  ): Promise<void> {
+    await this.db
+      .deleteFrom('linked_accounts')
+      .where('organization_id', '=', organizationId)
+      .where('category', '=', category)
+      .execute();
+  }
+
+  /**
+   * Resolves an API key and an account token to a principal. The account
+   * token must name an organization of the key's own tenant: another
+   * tenant's token is as unknown as a made-up one.
+   */
+  async authenticate(
+    apiKey: string | undefined,
+    accountToken: string | undefined,
+  ): Promise<AuthenticationResult> {
+    if (!apiKey) {
+      return { ok: false, reason: 'missing-api-key' };
+    }
+    const key = await this.db
+      .selectFrom('api_keys')
+      .innerJoin('tenants', 'tenants.id', 'api_keys.tenant_id')
+      .select([
+        'api_keys.id',
+        'api_keys.tenant_id',
+        'api_keys.scopes',
+        'tenants.is_sandbox',
+      ])
+      .where('api_keys.key_hash', '=', hashSecret(apiKey))
+      .where('api_keys.revoked_at', 'is', null)
+      .executeTakeFirst();
+    if (!key) {
+      return { ok: false, reason: 'unknown-api-key' };
+    }
+    if (key.is_sandbox === 1 && !this.sandboxEnabled) {
+      return { ok: false, reason: 'sandbox-off' };
+    }
+    if (!accountToken) {
+      return { ok: false, reason: 'missing-account-token' };
+    }
+    const organization = await this.db
+      .selectFrom('organizations')
+      .select('id')
+      .where('account_token_hash', '=', hashSecret(accountToken))
+      .where('tenant_id', '=', key.tenant_id)
+      .executeTakeFirst();
+    if (!organization) {
+      return { ok: false, reason: 'unknown-account-token' };
+    }
+    const accounts = await this.db
+      .selectFrom('linked_accounts')
+      .select(['id', 'category', 'provider'])
+      .where('organization_id', '=', organization.id)
+      .orderBy('category')
+      .execute();
+    return {
+      ok: true,
+      principal: {
+        tenantId: key.tenant_id,
+        apiKeyId: key.id,
+        scopes: JSON.parse(key.scopes) as Scope[],
+        organizationId: organization.id,
+        linkedAccounts: accounts.flatMap((account) =>
+          isCategory(account.category)
+            ? [
+                {
+                  id: account.id,
+                  category: account.category,
+                  provider: account.provider,
+                },
+              ]
+            : [],
+        ),
+      },
+    };
+  }
+
+  /**
+   * A linked account with its credentials, only if it belongs to the given
+   * organization and tenant (a forged id from elsewhere reads as absent).
+   */
+  async getLinkedAccount(
+    id: string,
+    owner: { tenantId: string; organizationId: string },
+  ): Promise<LinkedAccount | undefined> {
+    const row = await this.db
+      .selectFrom('linked_accounts')
+      .innerJoin(
+        'organizations',
+        'organizations.id',
+        'linked_accounts.organization_id',
+      )
+      .selectAll('linked_accounts')
+      .select('organizations.tenant_id')
+      .where('linked_accounts.id', '=', id)
+      .where('linked_accounts.organization_id', '=', owner.organizationId)
+      .where('organizations.tenant_id', '=', owner.tenantId)
+      .executeTakeFirst();
+    if (!row || !isCategory(row.category)) {
+      return undefined;
+    }
+    return {
+      id: row.id,
+      tenantId: row.tenant_id,
+      organizationId: row.organization_id,
+      category: row.category,
+      provider: row.provider,
+      baseUrl: row.base_url,
+      credentials: JSON.parse(row.credentials) as Record<string, string>,
+      status: row.status === 'RELINK_NEEDED' ? 'RELINK_NEEDED' : 'ACTIVE',
+    };
+  }
+
+  /** Finds an organization by its account token within a tenant. */
+  async findOrganization(
+    tenantId: string,
+    accountToken: string,
+  ): Promise<{ id: string; name: string } | undefined> {
+    return this.db
+      .selectFrom('organizations')
+      .select(['id', 'name'])
+      .where('tenant_id', '=', tenantId)
+      .where('account_token_hash', '=', hashSecret(accountToken))
+      .executeTakeFirst();
+  }
+
+  async findTenantByName(
+    name: string,
+  ): Promise<{ id: string; name: string } | undefined> {
+    return this.db
+      .selectFrom('tenants')
+      .select(['id', 'name'])
+      .where('name', '=', name)
+      .executeTakeFirst();
+  }
+}

@@ -1,0 +1,333 @@
+import { randomUUID } from 'node:crypto';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import {
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap';
+import DataLoader from 'dataloader';
+import express, { type Express } from 'express';
+import { GraphQLError, type DocumentNode } from 'graphql';
+import type { Category } from './categories';
+import { loadConfig, type Config } from './config';
+import { ErrorCode, ProviderError, tributaryError } from './errors';
+import { ProviderClient, type ProviderAuth } from './http';
+import { IDENTITY_HEADER, verifyIdentity, type Identity } from './identity';
+import { createLogger, type Logger } from './logger';
+import { registry } from './metrics';
+import { ensureSandboxTenants } from './sandbox';
+import { listen, type Listening } from './serve';
+import { Store, type LinkedAccount } from './store/store';
+
+export type { GraphQLResolverMap };
+
+/** What a connector factory receives besides its linked account. */
+export interface ConnectorDeps {
+  logger: Logger;
+  /**
+   * The shared provider HTTP client for this linked account: base URL and
+   * provider name default to the account's, the timeout to configuration.
+   */
+  createClient(options: {
+    auth: ProviderAuth;
+    baseUrl?: string;
+    timeoutMs?: number;
+  }): ProviderClient;
+}
+
+/** The per-request context every subgraph resolver receives. */
+export interface SubgraphContext<TConnector> {
+  requestId: string;
+  identity: Identity;
+  category: Category;
+  logger: Logger;
+  /**
+   * This category's connector for the organization's linked account.
+   * Throws `NOT_LINKED` when the organization has none, `RELINK_NEEDED`
+   * when its credentials were rejected.
+   */
+  connector(): TConnector;
+  /**
+   * A DataLoader memoized per request under `name`: resolvers of many
+   * parents asking for the same kind of lookup share one batch. The batch
+   * function must return one value or Error per key, in key order.
+   */
+  loader<K, V, C = K>(
+    name: string,
+    batch: DataLoader.BatchLoadFn<K, V>,
+    options?: DataLoader.Options<K, V, C>,
+  ): DataLoader<K, V, C>;
+}
+
+/** One category's subgraph: its schema, resolvers and connector factory. */
+export interface SubgraphDefinition<TConnector> {
+  category: Category;
+  typeDefs: DocumentNode;
+  resolvers: GraphQLResolverMap<SubgraphContext<TConnector>>;
+  /** Builds the connector of one linked account, once per request. */
+  createConnector(account: LinkedAccount, deps: ConnectorDeps): TConnector;
+}
+
+export interface SubgraphDeps {
+  store: Store;
+  config: Pick<Config, 'identitySecret' | 'nodeEnv' | 'providerTimeoutMs'>;
+  logger: Logger;
+}
+
+export interface SubgraphApp {
+  app: Express;
+  stop(): Promise<void>;
+}
+
+function unauthenticated(message: string): object {
+  return {
+    errors: [{ message, extensions: { code: ErrorCode.UNAUTHENTICATED } }],
+  };
+}
+
+/**
+ * Client-facing shape of every error a subgraph returns: provider failures
+ * keep their code and name provider and category; unexpected errors are
+ * logged under the request id and masked.
+ */
+function errorFormatter(category: Category, logger: Logger, nodeEnv: string) {
+  return (formatted: ReturnType<GraphQLError['toJSON']>, error: unknown) => {
+    const original = unwrapResolverError(error);
+    if (original instanceof ProviderError) {
+      return {
+        ...formatted,
+        message: original.message,
+        extensions: {
+          code: original.code,
+          provider: original.provider,
+          category,
+          ...(original.status !== undefined
+            ? { providerStatus: original.status }
+            : {}),
+        },
+      };
+    }
+    const code = formatted.extensions?.code;
+    if (
+      original instanceof GraphQLError ||
+      (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR')
+    ) {
+      const { stacktrace: _omit, ...extensions } = formatted.extensions ?? {};
+      return { ...formatted, extensions: { ...extensions, category } };
+    }
+    logger.error({ err: original, path: formatted.path }, 'resolver failed');
+    return {
+      message:
+        nodeEnv === 'development' && original instanceof Error
+          ? `Internal error: ${original.message}`
+          : 'Internal error.',
+      ...(formatted.path ? { path: formatted.path } : {}),
+      ...(formatted.locations ? { locations: formatted.locations } : {}),
+      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, category },
+    };
+  };
+}
+
+/**
+ * Builds a subgraph's HTTP app: `POST /graphql` (requires the gateway's
+ * signed identity; 401 without a valid, unexpired one, so calling a
+ * subgraph directly bypasses nothing), `GET /health`, `GET /metrics`.
+ */
+export async function createSubgraphApp<TConnector>(
+  definition: SubgraphDefinition<TConnector>,
+  deps: SubgraphDeps,
+): Promise<SubgraphApp> {
+  const { category } = definition;
+  const logger = deps.logger;
+  const schema = buildSubgraphSchema({
+    typeDefs: definition.typeDefs,
+    resolvers: definition.resolvers as GraphQLResolverMap<unknown>,
+  });
+  const plugins: ApolloServerPlugin<SubgraphContext<TConnector>>[] = [
+    ApolloServerPluginLandingPageDisabled(),
+    // Inline traces feed Apollo's hosted studio, which we do not use.
+    ApolloServerPluginInlineTraceDisabled(),
+  ];
+  const server = new ApolloServer<SubgraphContext<TConnector>>({
+    schema,
+    plugins,
+    includeStacktraceInErrorResponses: false,
+    formatError: errorFormatter(category, logger, deps.config.nodeEnv),
+    logger: {
+      debug: (message) => logger.debug(message),
+      info: (message) => logger.info(message),
+      warn: (message) => logger.warn(message),
+      error: (message) => logger.error(message),
+    },
+  });
+  await server.start();
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/health', (_request, response) => {
+    response.json({ status: 'ok', category });
+  });
+  app.get('/metrics', async (_request, response) => {
+    response.type(registry.contentType).send(await registry.metrics());
+  });
+
+  // The identity check runs before GraphQL sees the request.
+  app.use('/graphql', async (request, response, next) => {
+    const token = request.header(IDENTITY_HEADER);
+    if (!token) {
+      response.status(401).json(unauthenticated('Missing identity.'));
+      return;
+    }
+    try {
+      response.locals.identity = await verifyIdentity(token, {
+        secret: deps.config.identitySecret,
+      });
+      next();
+    } catch (error: unknown) {
+      logger.warn({ err: error }, 'rejected a subgraph request identity');
+      response.status(401).json(unauthenticated('Invalid identity.'));
+    }
+  });
+
+  app.use(
+    '/graphql',
+    express.json({ limit: '1mb' }),
+    expressMiddleware(server, {
+      context: async ({ res }) => {
+        const identity = res.locals.identity as Identity;
+        return createContext(definition, deps, identity);
+      },
+    }),
+  );
+
+  return {
+    app,
+    stop: () => server.stop(),
+  };
+}
+
+async function createContext<TConnector>(
+  definition: SubgraphDefinition<TConnector>,
+  deps: SubgraphDeps,
+  identity: Identity,
+): Promise<SubgraphContext<TConnector>> {
+  const { category } = definition;
+  const requestId = identity.requestId || randomUUID();
+  const link = identity.linkedAccounts.find(
+    (account) => account.category === category,
+  );
+  const logger = deps.logger.child({
+    requestId,
+    tenantId: identity.tenantId,
+    linkedAccountId: link?.id,
+  });
+  const account = link
+    ? await deps.store.getLinkedAccount(link.id, identity)
+    : undefined;
+
+  let connector: TConnector | undefined;
+  const loaders = new Map<string, unknown>();
+
+  return {
+    requestId,
+    identity,
+    category,
+    logger,
+    connector() {
+      if (!account) {
+        throw tributaryError(
+          ErrorCode.NOT_LINKED,
+          `This organization has no linked ${category} account.`,
+          { category },
+        );
+      }
+      if (account.status === 'RELINK_NEEDED') {
+        throw tributaryError(
+          ErrorCode.RELINK_NEEDED,
+          `The linked ${category} account must be linked again.`,
+          { category, provider: account.provider },
+        );
+      }
+      connector ??= definition.createConnector(account, {
+        logger,
+        createClient: (options) =>
+          new ProviderClient({
+            provider: account.provider,
+            baseUrl: options.baseUrl ?? account.baseUrl,
+            auth: options.auth,
+            logger,
+            timeoutMs: options.timeoutMs ?? deps.config.providerTimeoutMs,
+          }),
+      });
+      return connector;
+    },
+    loader<K, V, C = K>(
+      name: string,
+      batch: DataLoader.BatchLoadFn<K, V>,
+      options?: DataLoader.Options<K, V, C>,
+    ): DataLoader<K, V, C> {
+      let loader = loaders.get(name) as DataLoader<K, V, C> | undefined;
+      if (!loader) {
+        // A batch function that throws synchronously (`connector()` with no
+        // linked account) would otherwise surface as DataLoader's TypeError
+        // instead of the coded error it threw.
+        const safeBatch: DataLoader.BatchLoadFn<K, V> = async (keys) =>
+          batch(keys);
+        loader = new DataLoader<K, V, C>(safeBatch, options);
+        loaders.set(name, loader);
+      }
+      return loader;
+    },
+  };
+}
+
+/**
+ * Runs one subgraph as its own process, as production does: reads the
+ * environment, opens the store and listens on the category's port.
+ */
+export async function runSubgraph<TConnector>(
+  definition: SubgraphDefinition<TConnector>,
+  config: Config = loadConfig(),
+): Promise<Listening> {
+  const logger = createLogger({
+    name: definition.category,
+    ...(config.logLevel ? { level: config.logLevel } : {}),
+  });
+  const store = await Store.open({
+    databaseUrl: config.databaseUrl,
+    sqlitePath: config.sqlitePath,
+    sandboxEnabled: config.sandboxEnabled,
+    logger,
+  });
+  if (config.sandboxEnabled) {
+    await ensureSandboxTenants(store, {
+      sandboxUrl: config.sandboxUrl,
+      logger,
+    });
+  }
+  const subgraph = await createSubgraphApp(definition, {
+    store,
+    config,
+    logger,
+  });
+  const listening = await listen(subgraph.app, {
+    port: config.subgraphPorts[definition.category],
+    host: config.host,
+  });
+  logger.info(
+    { url: `${listening.origin}/graphql` },
+    `${definition.category} subgraph ready`,
+  );
+  const shutdown = async () => {
+    await listening.close();
+    await subgraph.stop();
+    await store.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown());
+  process.once('SIGTERM', () => void shutdown());
+  return listening;
+}

@@ -1,0 +1,22 @@
+import { loadConfig } from '../lib/config';
+import { createLogger } from '../lib/logger';
+import { listen } from '../lib/serve';
+import { createSandbox } from './server';
+
+// The sandbox providers as their own process.
+const config = loadConfig();
+const logger = createLogger({ name: 'sandbox' });
+const sandbox = createSandbox();
+const listening = await listen(sandbox.app, {
+  port: config.sandboxPort,
+  host: config.host,
+});
+logger.info({ url: listening.origin }, 'sandbox providers ready');
+process.once(
+  'SIGINT',
+  () => void listening.close().then(() => process.exit(0)),
+);
+process.once(
+  'SIGTERM',
+  () => void listening.close().then(() => process.exit(0)),
+);

@@ -1,0 +1,185 @@
+import { parseArgs } from 'node:util';
+import { PROVIDERS, SCOPES, type Scope } from '../lib/categories';
+import { loadConfig } from '../lib/config';
+import { createLogger } from '../lib/logger';
+import { Store } from '../lib/store/store';
+
+const USAGE = `Usage: npm run tributary -- <command> [options]
+
+Commands:
+  tenant create --name <name>
+  api-key create --tenant <tenant id> --name <name> --scopes <a,b,...>
+  organization create --tenant <tenant id> --name <name>
+  account link --tenant <tenant id> --account-token <token>
+               --provider <${Object.keys(PROVIDERS).join('|')}> --base-url <url>
+               --credential <field=value> [--credential <field=value> ...]
+  account unlink --tenant <tenant id> --account-token <token> --provider <name>
+
+Secrets (API keys, account tokens) are printed once and stored only hashed.
+Uses DATABASE_URL (PostgreSQL) or TRIBUTARY_DB_PATH (SQLite), as the servers do.
+Scopes: ${SCOPES.join(', ')}`;
+
+class UsageError extends Error {}
+
+function required(value: string | undefined, flag: string): string {
+  if (!value) {
+    throw new UsageError(`Missing --${flag}.`);
+  }
+  return value;
+}
+
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: {
+    name: { type: 'string' },
+    tenant: { type: 'string' },
+    scopes: { type: 'string' },
+    'account-token': { type: 'string' },
+    provider: { type: 'string' },
+    'base-url': { type: 'string' },
+    credential: { type: 'string', multiple: true },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+
+const config = loadConfig();
+const store = await Store.open({
+  databaseUrl: config.databaseUrl,
+  sqlitePath: config.sqlitePath,
+  sandboxEnabled: config.sandboxEnabled,
+  logger: createLogger({ name: 'cli', level: 'warn' }),
+});
+
+async function organizationOf(): Promise<{ id: string; name: string }> {
+  const tenantId = required(values.tenant, 'tenant');
+  const token = required(values['account-token'], 'account-token');
+  const organization = await store.findOrganization(tenantId, token);
+  if (!organization) {
+    throw new UsageError(
+      'No organization of that tenant has that account token.',
+    );
+  }
+  return organization;
+}
+
+function providerOf(): { name: string } & (typeof PROVIDERS)[string] {
+  const name = required(values.provider, 'provider');
+  const provider = PROVIDERS[name];
+  if (!provider) {
+    throw new UsageError(
+      `Unknown provider "${name}"; expected one of ${Object.keys(PROVIDERS).join(', ')}.`,
+    );
+  }
+  return { name, ...provider };
+}
+
+async function run(command: string): Promise<void> {
+  switch (command) {
+    case 'tenant create': {
+      const tenant = await store.createTenant({
+        name: required(values.name, 'name'),
+      });
+      console.log(`Tenant ${tenant.id} created.`);
+      return;
+    }
+    case 'api-key create': {
+      const scopes = required(values.scopes, 'scopes')
+        .split(',')
+        .map((scope) => scope.trim());
+      const unknown = scopes.filter(
+        (scope) => !(SCOPES as readonly string[]).includes(scope),
+      );
+      if (unknown.length > 0) {
+        throw new UsageError(
+          `Unknown scopes ${unknown.join(', ')}; expected some of ${SCOPES.join(', ')}.`,
+        );
+      }
+      const key = await store.createApiKey({
+        tenantId: required(values.tenant, 'tenant'),
+        name: required(values.name, 'name'),
+        scopes: scopes as Scope[],
+      });
+      console.log(`API key ${key.id} created. Its secret, shown only now:`);
+      console.log(key.secret);
+      return;
+    }
+    case 'organization create': {
+      const organization = await store.createOrganization({
+        tenantId: required(values.tenant, 'tenant'),
+        name: required(values.name, 'name'),
+      });
+      console.log(
+        `Organization ${organization.id} created. Its account token, shown only now:`,
+      );
+      console.log(organization.accountToken);
+      return;
+    }
+    case 'account link': {
+      const organization = await organizationOf();
+      const provider = providerOf();
+      const baseUrl = required(values['base-url'], 'base-url');
+      if (!URL.canParse(baseUrl)) {
+        throw new UsageError(
+          `--base-url must be an absolute URL such as ${provider.example}, received "${baseUrl}".`,
+        );
+      }
+      const credentials: Record<string, string> = {};
+      for (const pair of values.credential ?? []) {
+        const separator = pair.indexOf('=');
+        if (separator <= 0) {
+          throw new UsageError(
+            `--credential expects field=value, received a value without "=".`,
+          );
+        }
+        credentials[pair.slice(0, separator)] = pair.slice(separator + 1);
+      }
+      const missing = provider.credentials.filter(
+        (field) => !credentials[field],
+      );
+      if (missing.length > 0) {
+        throw new UsageError(
+          `${provider.name} needs --credential for: ${missing.join(', ')}.`,
+        );
+      }
+      const account = await store.linkAccount({
+        organizationId: organization.id,
+        category: provider.category,
+        provider: provider.name,
+        baseUrl,
+        credentials,
+      });
+      console.log(
+        `Linked ${provider.name} (${provider.category}) as account ${account.id} of organization ${organization.name}.`,
+      );
+      return;
+    }
+    case 'account unlink': {
+      const organization = await organizationOf();
+      const provider = providerOf();
+      await store.unlinkAccount(organization.id, provider.category);
+      console.log(
+        `Unlinked the ${provider.category} account of ${organization.name}.`,
+      );
+      return;
+    }
+    default:
+      throw new UsageError(command ? `Unknown command "${command}".` : '');
+  }
+}
+
+try {
+  if (values.help) {
+    console.log(USAGE);
+  } else {
+    await run(positionals.slice(0, 2).join(' '));
+  }
+} catch (error: unknown) {
+  if (error instanceof UsageError) {
+    console.error(`${error.message}\n\n${USAGE}`.trim());
+    process.exitCode = 2;
+  } else {
+    throw error;
+  }
+} finally {
+  await store.close();
+}

@@ -1,0 +1,4 @@
+import { runSubgraph } from '../../lib/subgraph';
+import { crmSubgraph } from './subgraph';
+
+await runSubgraph(crmSubgraph);

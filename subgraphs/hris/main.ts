@@ -1,0 +1,4 @@
+import { runSubgraph } from '../../lib/subgraph';
+import { hrisSubgraph } from './subgraph';
+
+await runSubgraph(hrisSubgraph);

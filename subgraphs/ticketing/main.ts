@@ -1,0 +1,4 @@
+import { runSubgraph } from '../../lib/subgraph';
+import { ticketingSubgraph } from './subgraph';
+
+await runSubgraph(ticketingSubgraph);

@@ -1,0 +1,691 @@
+/**
+ * The ticketing connector for Jira Cloud (REST API v3).
+ *
+ * Follows developer.atlassian.com, Jira Cloud platform REST API v3:
+ * - "Basic auth for REST APIs": email + API token as HTTP Basic.
+ * - Issue search | "Search for issues using JQL enhanced search"
+ *   (`POST /rest/api/3/search/jql`): bounded JQL only, `maxResults`
+ *   default 50 (fewer may come back when many fields are requested),
+ *   `fields` default `id`, `nextPageToken` (absent on the last page) and
+ *   `isLast`. The removed offset search (`/rest/api/3/search`) is not used.
+ * - Issues | "Bulk fetch issues" (`POST /rest/api/3/issue/bulkfetch`, up to
+ *   100 ids or keys per call; unknown ones reported in `issueErrors`).
+ * - Issue comments | "Get comments" (`startAt`, `maxResults` default 100,
+ *   `orderBy=created`) and "Get comments by IDs" (`POST
+ *   /rest/api/3/comment/list`, up to 1000 ids, paginated).
+ * - Users | "Bulk get users" (`GET /rest/api/3/user/bulk`, repeated
+ *   `accountId`, paginated `PageBeanUser`, `maxResults` default 10) and User
+ *   search | "Find users" (`GET /rest/api/3/user/search?query=`, a prefix
+ *   match on display name and email; active users only). Jira has no bulk
+ *   email lookup, and JQL user clauses answer 400 for an unknown user, so
+ *   emails are resolved to account ids one search each, concurrently.
+ * - Myself | "Get current user" (`timeZone`): JQL date literals are read in
+ *   the calling user's time zone ("Advanced search reference - JQL fields",
+ *   Created / Updated), so `modifiedAfter` is written in that zone.
+ * - Projects | "Get projects paginated" (`GET /rest/api/3/project/search`,
+ *   `id` up to 50, `expand=description`).
+ * - "Rate limiting": 429 with `Retry-After` is retried by the shared client.
+ */
+import { z } from 'zod';
+
+import { ErrorCode, ProviderError } from '../../../../lib/errors';
+import type { ProviderClient } from '../../../../lib/http';
+import type { Logger } from '../../../../lib/logger';
+import type { Page } from '../../../../lib/pagination';
+import type { LinkedAccount } from '../../../../lib/store/store';
+import type { ConnectorDeps } from '../../../../lib/subgraph';
+import type {
+  ListArgs,
+  TicketFilters,
+  TicketListArgs,
+  TicketingCapabilities,
+  TicketingConnector,
+} from '../../connector';
+import type {
+  Ticket,
+  TicketCollection,
+  TicketComment,
+  TicketingUser,
+} from '../../models';
+import {
+  jiraCommentSchema,
+  jiraIssueSchema,
+  jiraProjectSchema,
+  jiraUserSchema,
+  mapComment,
+  mapIssue,
+  mapProject,
+  mapUser,
+  statusCategoriesFor,
+} from './mapping';
+
+const PROVIDER = 'jira';
+
+/** Page size we ask for: Jira caps lower when many fields are requested. */
+const SEARCH_PAGE_MAX = 100;
+/** "Bulk fetch issues": up to 100 issues per call. */
+const BULK_FETCH_MAX = 100;
+/** "Get comments": no documented maximum; we keep pages modest. */
+const COMMENTS_PAGE_MAX = 100;
+/** "Get comments by IDs": up to 1000 ids per call. */
+const COMMENT_LIST_MAX_IDS = 1_000;
+const COMMENT_LIST_PAGE = 100;
+/**
+ * "Bulk get users" documents no maximum of `accountId` values; 50 keeps the
+ * query string far below URL length limits.
+ */
+const USER_BULK_CHUNK = 50;
+/** "Get projects paginated": up to 50 `id` values. */
+const PROJECT_IDS_MAX = 50;
+const PROJECT_PAGE_MAX = 100;
+/** Account ids per `assignee in (…)` clause, to bound the JQL's length. */
+const ASSIGNEES_PER_QUERY = 100;
+/** Concurrent "Find users" calls when resolving emails. */
+const USER_SEARCH_CONCURRENCY = 8;
+/**
+ * Pages one assignee join follows before giving up: a bound so a runaway
+ * result cannot hold a request forever (10,000 issues at 100 per page).
+ */
+const MAX_JOIN_PAGES = 100;
+
+/** The fields a ticket is built from ("fields" of the search request). */
+const ISSUE_FIELDS = [
+  'summary',
+  'description',
+  'status',
+  'priority',
+  'issuetype',
+  'assignee',
+  'reporter',
+  'creator',
+  'project',
+  'duedate',
+  'resolutiondate',
+  'created',
+  'updated',
+  'labels',
+];
+
+/**
+ * Stable order for every search: newest first, the key breaking ties, so
+ * pages never overlap and a listing followed to its end sees each issue
+ * once.
+ */
+const ORDER_BY = 'ORDER BY created DESC, key DESC';
+
+/**
+ * A restriction that excludes nothing: the enhanced search refuses
+ * unbounded JQL ("a query with a search restriction" is required).
+ */
+const MATCH_ALL = 'created >= "1970/01/01 00:00"';
+
+const credentialsSchema = z.object({
+  email: z.string().min(1),
+  apiToken: z.string().min(1),
+  /** The site name; informational, the base URL already names the site. */
+  site: z.string().optional(),
+});
+
+const searchResponseSchema = z.looseObject({
+  issues: z.array(jiraIssueSchema).default([]),
+  nextPageToken: z.string().nullish(),
+  isLast: z.boolean().optional(),
+});
+
+const bulkFetchResponseSchema = z.looseObject({
+  issues: z.array(jiraIssueSchema).default([]),
+  issueErrors: z.array(z.unknown()).nullish(),
+});
+
+const bulkFetchCommentsSchema = z.looseObject({
+  issues: z
+    .array(
+      z.looseObject({
+        id: z.string(),
+        fields: z
+          .looseObject({
+            comment: z
+              .looseObject({
+                comments: z.array(jiraCommentSchema).default([]),
+                startAt: z.number().int().nonnegative().optional(),
+                total: z.number().int().nonnegative().optional(),
+              })
+              .nullish(),
+          })
+          .optional(),
+      }),
+    )
+    .default([]),
+});
+
+const pageOfCommentsSchema = z.looseObject({
+  comments: z.array(jiraCommentSchema).default([]),
+  startAt: z.number().int().nonnegative(),
+  total: z.number().int().nonnegative(),
+});
+
+function pageBeanSchema<T extends z.ZodType>(item: T) {
+  return z.looseObject({
+    values: z.array(item).default([]),
+    startAt: z.number().int().nonnegative().optional(),
+    total: z.number().int().nonnegative().optional(),
+    isLast: z.boolean().optional(),
+  });
+}
+
+const pageBeanUserSchema = pageBeanSchema(jiraUserSchema);
+const pageBeanCommentSchema = pageBeanSchema(jiraCommentSchema);
+const pageBeanProjectSchema = pageBeanSchema(jiraProjectSchema);
+const myselfSchema = z.looseObject({ timeZone: z.string().nullish() });
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let index = 0; index < items.length; index += size) {
+    chunks.push(items.slice(index, index + size));
+  }
+  return chunks;
+}
+
+function clamp(limit: number, max: number): number {
+  return Math.min(Math.max(Math.floor(limit), 1), max);
+}
+
+/** A JQL string literal (JQL escapes `"` and `\` with a backslash). */
+export function jqlString(value: string): string {
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+/** `instant` as a JQL date literal (`yyyy/MM/dd HH:mm`) in `timeZone`. */
+export function jqlDateTime(instant: Date, timeZone: string): string {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    })
+      .formatToParts(instant)
+      .map((part) => [part.type, part.value]),
+  );
+  return `${parts.year}/${parts.month}/${parts.day} ${parts.hour}:${parts.minute}`;
+}
+
+function offsetMinutes(instant: number, timeZone: string): string {
+  return (
+    new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' })
+      .formatToParts(new Date(instant))
+      .find((part) => part.type === 'timeZoneName')?.value ?? ''
+  );
+}
+
+/**
+ * The lower bound to write for "modified at or after `instant`". JQL has
+ * minute precision and reads wall-clock times in the user's zone, so the
+ * bound is rounded down (the caller filters exactly after fetching), moved
+ * an hour earlier near a daylight-saving change (a repeated wall-clock hour
+ * is ambiguous), and, when the zone is unknown, written in UTC fourteen
+ * hours early (no zone is further ahead). Every choice errs wider.
+ */
+export function modifiedAfterLiteral(
+  instant: Date,
+  timeZone: string | null,
+): string {
+  const HOUR = 3_600_000;
+  if (timeZone === null) {
+    return jqlDateTime(new Date(instant.getTime() - 14 * HOUR), 'UTC');
+  }
+  const at = instant.getTime();
+  const nearTransition =
+    offsetMinutes(at - 3 * HOUR, timeZone) !==
+    offsetMinutes(at + 3 * HOUR, timeZone);
+  return jqlDateTime(new Date(nearTransition ? at - HOUR : at), timeZone);
+}
+
+async function mapConcurrently<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  task: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next;
+      next += 1;
+      results[index] = await task(items[index] as T);
+    }
+  };
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, worker),
+  );
+  return results;
+}
+
+/** Parses a provider answer; a shape we cannot read is the provider's fault. */
+function parse<T extends z.ZodType>(
+  schema: T,
+  body: unknown,
+  route: string,
+): z.infer<T> {
+  const result = schema.safeParse(body);
+  if (!result.success) {
+    throw new ProviderError(`jira sent an unexpected response on ${route}.`, {
+      code: ErrorCode.UPSTREAM_UNAVAILABLE,
+      provider: PROVIDER,
+      cause: result.error,
+    });
+  }
+  return result.data;
+}
+
+/**
+ * Jira Cloud as a ticketing connector: issues are tickets, projects are
+ * collections (`PROJECT`), Atlassian accounts are users, remote ids are
+ * Jira's numeric issue ids, account ids and project ids.
+ */
+export class JiraTicketingConnector implements TicketingConnector {
+  readonly provider = PROVIDER;
+  readonly capabilities: TicketingCapabilities = {
+    bulkById: true,
+    bulkByIdMax: BULK_FETCH_MAX,
+    statusPushdown: 'coarse',
+    collectionPushdown: true,
+    modifiedAfterPushdown: true,
+    ticketsByAssigneesPushdown: true,
+  };
+
+  private readonly client: ProviderClient;
+  private readonly logger: Logger;
+  private readonly siteUrl: string;
+  private timeZone: Promise<string | null> | undefined;
+
+  constructor(account: LinkedAccount, deps: ConnectorDeps) {
+    const credentials = credentialsSchema.safeParse(account.credentials);
+    if (!credentials.success) {
+      // Missing fields cannot fix themselves: the account must be relinked.
+      throw new ProviderError(
+        'The linked jira account needs `email` and `apiToken` credentials.',
+        { code: ErrorCode.RELINK_NEEDED, provider: PROVIDER },
+      );
+    }
+    this.siteUrl = account.baseUrl.replace(/\/+$/, '');
+    this.logger = deps.logger;
+    this.client = deps.createClient({
+      auth: {
+        type: 'basic',
+        username: credentials.data.email,
+        password: credentials.data.apiToken,
+      },
+    });
+  }
+
+  /**
+   * Tickets newest first (`created DESC, key DESC`). `collectionRemoteId`
+   * is pushed down exactly (`project = …`); `status` coarsely, as status
+   * categories; `modifiedAfter` at minute precision in the user's time
+   * zone. Callers filter all three exactly after fetching. `limit` is
+   * clamped to 100 (and raised to 100 with a status filter); `cursor` is
+   * Jira's `nextPageToken`.
+   */
+  async listTickets(args: TicketListArgs): Promise<Page<Ticket>> {
+    const jql = await this.ticketJql(args);
+    // A status is pushed down as categories only: ask for full pages, as
+    // the caller drops part of each.
+    const maxResults = args.status
+      ? SEARCH_PAGE_MAX
+      : clamp(args.limit, SEARCH_PAGE_MAX);
+    return this.searchPage(jql, args.cursor, maxResults);
+  }
+
+  /** Bulk fetch, 100 ids per call; key order, null for unknown ids. */
+  async getTicketsByIds(
+    remoteIds: readonly string[],
+  ): Promise<(Ticket | null)[]> {
+    const route = '/rest/api/3/issue/bulkfetch';
+    const found = new Map<string, Ticket>();
+    const unique = [...new Set(remoteIds)];
+    for (const ids of chunk(unique, BULK_FETCH_MAX)) {
+      const body = await this.client.json<unknown>({
+        method: 'POST',
+        path: route,
+        route,
+        idempotent: true,
+        body: { issueIdsOrKeys: ids, fields: ISSUE_FIELDS },
+      });
+      for (const issue of parse(bulkFetchResponseSchema, body, route).issues) {
+        found.set(issue.id, mapIssue(issue, this.siteUrl));
+      }
+    }
+    return remoteIds.map((id) => found.get(id) ?? null);
+  }
+
+  /**
+   * Resolves the emails to account ids ("Find users", one call per distinct
+   * email), then runs one `assignee in (…)` search per 100 accounts and
+   * follows it to its last page.
+   */
+  async getTicketsByAssigneeEmails(
+    emails: readonly string[],
+    filters: Pick<TicketFilters, 'status'>,
+  ): Promise<Ticket[][]> {
+    const users = await this.getUsersByEmails(emails);
+    const accountIds = [
+      ...new Set(
+        users
+          .filter((user): user is TicketingUser => user !== null)
+          .map((user) => user.remoteId),
+      ),
+    ];
+    const byAssignee = new Map<string, Ticket[]>();
+    for (const ids of chunk(accountIds, ASSIGNEES_PER_QUERY)) {
+      const clauses = [`assignee in (${ids.map(jqlString).join(', ')})`];
+      if (filters.status) {
+        clauses.push(this.statusClause(filters.status));
+      }
+      const jql = `${clauses.join(' AND ')} ${ORDER_BY}`;
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const page: Page<Ticket> = await this.searchPage(
+          jql,
+          cursor,
+          SEARCH_PAGE_MAX,
+        );
+        for (const ticket of page.items) {
+          for (const assignee of ticket.assigneeRemoteIds) {
+            const list = byAssignee.get(assignee) ?? [];
+            list.push(ticket);
+            byAssignee.set(assignee, list);
+          }
+        }
+        cursor = page.nextCursor;
+        pages += 1;
+      } while (cursor !== null && pages < MAX_JOIN_PAGES);
+      if (cursor !== null) {
+        this.logger.warn(
+          { provider: PROVIDER, pages, assignees: ids.length },
+          'assignee join stopped at its page bound',
+        );
+      }
+    }
+    return users.map((user) =>
+      user ? (byAssignee.get(user.remoteId) ?? []) : [],
+    );
+  }
+
+  /**
+   * The `comment` field of up to 100 issues per "Bulk fetch issues" call:
+   * Jira embeds each issue's comments oldest first with their `total`, so
+   * the next page, if any, starts at `startAt` = the embedded count.
+   */
+  async getFirstCommentPages(
+    ticketRemoteIds: readonly string[],
+  ): Promise<Page<TicketComment>[]> {
+    const route = '/rest/api/3/issue/bulkfetch';
+    const pages = new Map<string, Page<TicketComment>>();
+    for (const ids of chunk([...new Set(ticketRemoteIds)], BULK_FETCH_MAX)) {
+      const body = await this.client.json<unknown>({
+        method: 'POST',
+        path: route,
+        route,
+        idempotent: true,
+        body: { issueIdsOrKeys: ids, fields: ['comment'] },
+      });
+      for (const issue of parse(bulkFetchCommentsSchema, body, route).issues) {
+        const embedded = issue.fields?.comment;
+        const comments = embedded?.comments ?? [];
+        const end = (embedded?.startAt ?? 0) + comments.length;
+        pages.set(issue.id, {
+          items: comments.map((comment) => mapComment(comment, issue.id)),
+          nextCursor:
+            comments.length > 0 && end < (embedded?.total ?? 0)
+              ? String(end)
+              : null,
+        });
+      }
+    }
+    return ticketRemoteIds.map(
+      (id) => pages.get(id) ?? { items: [], nextCursor: null },
+    );
+  }
+
+  /** Comments oldest first; `cursor` is Jira's `startAt`. */
+  async listComments(
+    ticketRemoteId: string,
+    args: ListArgs,
+  ): Promise<Page<TicketComment>> {
+    const route = '/rest/api/3/issue/{issueIdOrKey}/comment';
+    const startAt = args.cursor === null ? 0 : Number(args.cursor);
+    const body = await this.client.json<unknown>({
+      path: `/rest/api/3/issue/${encodeURIComponent(ticketRemoteId)}/comment`,
+      route,
+      query: {
+        startAt,
+        maxResults: clamp(args.limit, COMMENTS_PAGE_MAX),
+        orderBy: 'created',
+      },
+    });
+    const page = parse(pageOfCommentsSchema, body, route);
+    const end = page.startAt + page.comments.length;
+    return {
+      items: page.comments.map((comment) =>
+        mapComment(comment, ticketRemoteId),
+      ),
+      nextCursor:
+        page.comments.length > 0 && end < page.total ? String(end) : null,
+    };
+  }
+
+  /** "Get comments by IDs", 1000 ids per call; key order, null if unknown. */
+  async getCommentsByIds(
+    remoteIds: readonly string[],
+  ): Promise<(TicketComment | null)[]> {
+    const route = '/rest/api/3/comment/list';
+    // Comment ids are integers; anything else cannot exist.
+    const ids = [...new Set(remoteIds)].filter((id) => /^\d+$/.test(id));
+    const found = new Map<string, TicketComment>();
+    for (const idChunk of chunk(ids, COMMENT_LIST_MAX_IDS)) {
+      let startAt = 0;
+      for (;;) {
+        const body = await this.client.json<unknown>({
+          method: 'POST',
+          path: route,
+          route,
+          idempotent: true,
+          query: { startAt, maxResults: COMMENT_LIST_PAGE },
+          body: { ids: idChunk.map(Number) },
+        });
+        const page = parse(pageBeanCommentSchema, body, route);
+        for (const comment of page.values) {
+          found.set(comment.id, mapComment(comment, null));
+        }
+        startAt += page.values.length;
+        if (page.isLast !== false || page.values.length === 0) {
+          break;
+        }
+      }
+    }
+    return remoteIds.map((id) => found.get(id) ?? null);
+  }
+
+  /** "Bulk get users", 50 account ids per call; key order, null if unknown. */
+  async getUsersByIds(
+    remoteIds: readonly string[],
+  ): Promise<(TicketingUser | null)[]> {
+    const route = '/rest/api/3/user/bulk';
+    const found = new Map<string, TicketingUser>();
+    for (const ids of chunk([...new Set(remoteIds)], USER_BULK_CHUNK)) {
+      let startAt = 0;
+      for (;;) {
+        const body = await this.client.json<unknown>({
+          path: route,
+          route,
+          query: { accountId: ids, startAt, maxResults: USER_BULK_CHUNK },
+        });
+        const page = parse(pageBeanUserSchema, body, route);
+        for (const user of page.values) {
+          found.set(user.accountId, mapUser(user));
+        }
+        startAt += page.values.length;
+        if (page.isLast !== false || page.values.length === 0) {
+          break;
+        }
+      }
+    }
+    return remoteIds.map((id) => found.get(id) ?? null);
+  }
+
+  /**
+   * "Find users" per distinct email, matched exactly and case-insensitively
+   * against `emailAddress`: a person who hides their email address, or an
+   * inactive account, is not found.
+   */
+  async getUsersByEmails(
+    emails: readonly string[],
+  ): Promise<(TicketingUser | null)[]> {
+    const route = '/rest/api/3/user/search';
+    const unique = [...new Set(emails.map((email) => email.toLowerCase()))];
+    const matches = await mapConcurrently(
+      unique,
+      USER_SEARCH_CONCURRENCY,
+      async (email) => {
+        const body = await this.client.json<unknown>({
+          path: route,
+          route,
+          query: { query: email, maxResults: 50 },
+        });
+        const user = parse(z.array(jiraUserSchema), body, route).find(
+          (candidate) => candidate.emailAddress?.toLowerCase() === email,
+        );
+        return user ? mapUser(user) : null;
+      },
+    );
+    const byEmail = new Map(
+      unique.map((email, index) => [email, matches[index]]),
+    );
+    return emails.map((email) => byEmail.get(email.toLowerCase()) ?? null);
+  }
+
+  /** Projects by key; `cursor` is Jira's `startAt`. */
+  async listCollections(args: ListArgs): Promise<Page<TicketCollection>> {
+    const route = '/rest/api/3/project/search';
+    const startAt = args.cursor === null ? 0 : Number(args.cursor);
+    const body = await this.client.json<unknown>({
+      path: route,
+      route,
+      query: {
+        startAt,
+        maxResults: clamp(args.limit, PROJECT_PAGE_MAX),
+        orderBy: 'key',
+        expand: 'description',
+      },
+    });
+    const page = parse(pageBeanProjectSchema, body, route);
+    const end = (page.startAt ?? startAt) + page.values.length;
+    return {
+      items: page.values.map(mapProject),
+      nextCursor:
+        page.isLast === false && page.values.length > 0 ? String(end) : null,
+    };
+  }
+
+  /** Projects by id, 50 per call; key order, null if unknown. */
+  async getCollectionsByIds(
+    remoteIds: readonly string[],
+  ): Promise<(TicketCollection | null)[]> {
+    const route = '/rest/api/3/project/search';
+    const ids = [...new Set(remoteIds)].filter((id) => /^\d+$/.test(id));
+    const found = new Map<string, TicketCollection>();
+    for (const idChunk of chunk(ids, PROJECT_IDS_MAX)) {
+      const body = await this.client.json<unknown>({
+        path: route,
+        route,
+        query: {
+          id: idChunk,
+          maxResults: PROJECT_IDS_MAX,
+          expand: 'description',
+        },
+      });
+      for (const project of parse(pageBeanProjectSchema, body, route).values) {
+        found.set(project.id, mapProject(project));
+      }
+    }
+    return remoteIds.map((id) => found.get(id) ?? null);
+  }
+
+  private async searchPage(
+    jql: string,
+    cursor: string | null,
+    maxResults: number,
+  ): Promise<Page<Ticket>> {
+    const route = '/rest/api/3/search/jql';
+    // POST keeps long JQL (many assignees) out of the URL.
+    const body = await this.client.json<unknown>({
+      method: 'POST',
+      path: route,
+      route,
+      idempotent: true,
+      body: {
+        jql,
+        fields: ISSUE_FIELDS,
+        maxResults,
+        ...(cursor === null ? {} : { nextPageToken: cursor }),
+      },
+    });
+    const page = parse(searchResponseSchema, body, route);
+    return {
+      items: page.issues.map((issue) => mapIssue(issue, this.siteUrl)),
+      nextCursor:
+        page.isLast === true || !page.nextPageToken ? null : page.nextPageToken,
+    };
+  }
+
+  private statusClause(status: NonNullable<TicketFilters['status']>): string {
+    const categories = statusCategoriesFor(status).map(jqlString);
+    return `statusCategory in (${categories.join(', ')})`;
+  }
+
+  private async ticketJql(filters: TicketFilters): Promise<string> {
+    const clauses: string[] = [];
+    if (filters.collectionRemoteId) {
+      const project = filters.collectionRemoteId;
+      clauses.push(
+        `project = ${/^\d+$/.test(project) ? project : jqlString(project)}`,
+      );
+    }
+    if (filters.status) {
+      clauses.push(this.statusClause(filters.status));
+    }
+    if (filters.modifiedAfter) {
+      const timeZone = await this.userTimeZone();
+      clauses.push(
+        `updated >= ${jqlString(modifiedAfterLiteral(filters.modifiedAfter, timeZone))}`,
+      );
+    }
+    return `${clauses.length > 0 ? clauses.join(' AND ') : MATCH_ALL} ${ORDER_BY}`;
+  }
+
+  /** The API token user's time zone, asked once per connector. */
+  private userTimeZone(): Promise<string | null> {
+    this.timeZone ??= (async () => {
+      const route = '/rest/api/3/myself';
+      const body = await this.client.json<unknown>({ path: route, route });
+      const timeZone = parse(myselfSchema, body, route).timeZone ?? null;
+      if (timeZone === null) {
+        this.logger.warn(
+          { provider: PROVIDER },
+          'jira user has no time zone; widening date filters',
+        );
+      }
+      return timeZone;
+    })().catch((error: unknown) => {
+      // A failed lookup is retried by the next listing, not remembered.
+      this.timeZone = undefined;
+      throw error;
+    });
+    return this.timeZone;
+  }
+}

@@ -1,0 +1,253 @@
+/**
+ * Resolvers of schema/ticketing.graphql. Ids are global ids over remote
+ * ids; lists are Relay connections over the connector's native pages; every
+ * lookup by id or email goes through a per-request loader, so N parents
+ * cost one batched provider call, whatever the provider. Users a provider
+ * embeds in a ticket or comment prime the user loader, so they cost none.
+ */
+import { connectionFromArray, connectionFromPages } from '../../lib/pagination';
+import type { Connection, Page } from '../../lib/pagination';
+import { fromGlobalId, toGlobalId } from '../../lib/ids';
+import { scalarResolvers } from '../../lib/scalars';
+import type { GraphQLResolverMap, SubgraphContext } from '../../lib/subgraph';
+import type { TicketFilters, TicketingConnector } from './connector';
+import type {
+  Ticket,
+  TicketCollection,
+  TicketComment,
+  TicketStatus,
+  TicketingUser,
+} from './models';
+
+type Context = SubgraphContext<TicketingConnector>;
+
+interface PageArgs {
+  first?: number | null;
+  after?: string | null;
+}
+
+interface TicketArgs extends PageArgs {
+  status?: TicketStatus | null;
+  collectionId?: string | null;
+  modifiedAfter?: Date | null;
+}
+
+/** An Employee as the gateway sends it: its key and the required email. */
+interface EmployeeReference {
+  id: string;
+  workEmail?: string | null;
+}
+
+/** Keyed lookups shared by all resolvers of one request. */
+const loaders = {
+  tickets: (ctx: Context) =>
+    ctx.loader<string, Ticket | null>('ticketing.ticketsById', (ids) =>
+      ctx.connector().getTicketsByIds(ids),
+    ),
+  comments: (ctx: Context) =>
+    ctx.loader<string, TicketComment | null>('ticketing.commentsById', (ids) =>
+      ctx.connector().getCommentsByIds(ids),
+    ),
+  users: (ctx: Context) =>
+    ctx.loader<string, TicketingUser | null>('ticketing.usersById', (ids) =>
+      ctx.connector().getUsersByIds(ids),
+    ),
+  collections: (ctx: Context) =>
+    ctx.loader<string, TicketCollection | null>(
+      'ticketing.collectionsById',
+      (ids) => ctx.connector().getCollectionsByIds(ids),
+    ),
+  firstCommentPages: (ctx: Context) =>
+    ctx.loader<string, Page<TicketComment>>(
+      'ticketing.firstCommentPages',
+      (ids) => ctx.connector().getFirstCommentPages(ids),
+    ),
+  /**
+   * Keys are `[lower-cased email, status filter]` as JSON; one batch holds
+   * every parent's email and the connector answers each status with one
+   * shared search.
+   */
+  ticketsByAssigneeEmail: (ctx: Context) =>
+    ctx.loader<string, Ticket[]>(
+      'ticketing.ticketsByAssigneeEmail',
+      async (keys) => {
+        const parsed = keys.map(
+          (key) => JSON.parse(key) as [string, TicketStatus | null],
+        );
+        const results = new Map<string, Ticket[]>();
+        const statuses = [...new Set(parsed.map(([, status]) => status))];
+        for (const status of statuses) {
+          const emails = parsed
+            .filter(([, candidate]) => candidate === status)
+            .map(([email]) => email);
+          const lists = await ctx
+            .connector()
+            .getTicketsByAssigneeEmails(emails, { status });
+          emails.forEach((email, index) => {
+            results.set(JSON.stringify([email, status]), lists[index] ?? []);
+          });
+        }
+        return keys.map((key) => results.get(key) ?? []);
+      },
+    ),
+};
+
+/** Remembers users a payload embedded, so loading them costs no call. */
+function primeUsers(ctx: Context, users: readonly TicketingUser[]): void {
+  const loader = loaders.users(ctx);
+  for (const user of users) {
+    loader.prime(user.remoteId, user);
+  }
+}
+
+async function loadUsers(
+  ctx: Context,
+  embedded: readonly TicketingUser[],
+  remoteIds: readonly string[],
+): Promise<TicketingUser[]> {
+  primeUsers(ctx, embedded);
+  const users = await Promise.all(
+    remoteIds.map((id) => loaders.users(ctx).load(id)),
+  );
+  return users.filter((user): user is TicketingUser => user !== null);
+}
+
+/**
+ * The ticket filters, applied again after fetching: connectors push what
+ * they can down (sometimes only coarsely, see `capabilities`), and this
+ * makes the answer exact either way.
+ */
+function ticketMatches(filters: TicketFilters): (ticket: Ticket) => boolean {
+  const after = filters.modifiedAfter?.getTime();
+  return (ticket) =>
+    (!filters.status || ticket.status === filters.status) &&
+    (!filters.collectionRemoteId ||
+      ticket.collectionRemoteIds.includes(filters.collectionRemoteId)) &&
+    (after === undefined ||
+      (ticket.modifiedAt !== null && ticket.modifiedAt.getTime() >= after));
+}
+
+/**
+ * `Employee.assignedTickets`: every parent's work email goes into one
+ * loader batch, answered by one search across all their users followed to
+ * its last page; each employee's list is then sliced here.
+ */
+async function assignedTickets(
+  employee: EmployeeReference,
+  args: PageArgs & { status?: TicketStatus | null },
+  ctx: Context,
+): Promise<Connection<Ticket>> {
+  const email = employee.workEmail?.trim().toLowerCase();
+  const status = args.status ?? null;
+  const tickets = email
+    ? await loaders
+        .ticketsByAssigneeEmail(ctx)
+        .load(JSON.stringify([email, status]))
+    : [];
+  return connectionFromArray(tickets.filter(ticketMatches({ status })), {
+    first: args.first,
+    after: args.after,
+  });
+}
+
+export const resolvers: GraphQLResolverMap<Context> = {
+  ...scalarResolvers,
+
+  Query: {
+    tickets: (_: unknown, args: TicketArgs, ctx: Context) => {
+      const filters: TicketFilters = {
+        status: args.status ?? null,
+        collectionRemoteId: args.collectionId
+          ? fromGlobalId(args.collectionId, 'TicketCollection')
+          : null,
+        modifiedAfter: args.modifiedAfter ?? null,
+      };
+      return connectionFromPages({
+        first: args.first,
+        after: args.after,
+        fetchPage: (cursor, limit) =>
+          ctx.connector().listTickets({ cursor, limit, ...filters }),
+        filter: ticketMatches(filters),
+      });
+    },
+    ticket: (_: unknown, args: { id: string }, ctx: Context) =>
+      loaders.tickets(ctx).load(fromGlobalId(args.id, 'Ticket')),
+    ticketCollections: (_: unknown, args: PageArgs, ctx: Context) =>
+      connectionFromPages({
+        first: args.first,
+        after: args.after,
+        fetchPage: (cursor, limit) =>
+          ctx.connector().listCollections({ cursor, limit }),
+      }),
+  },
+
+  Ticket: {
+    __resolveReference: (reference: { id: string }, ctx: Context) =>
+      loaders.tickets(ctx).load(fromGlobalId(reference.id, 'Ticket')),
+    id: (ticket: Ticket) => toGlobalId('Ticket', ticket.remoteId),
+    assignees: (ticket: Ticket, _: unknown, ctx: Context) =>
+      loadUsers(ctx, ticket.embeddedUsers, ticket.assigneeRemoteIds),
+    creator: async (ticket: Ticket, _: unknown, ctx: Context) =>
+      ticket.creatorRemoteId === null
+        ? null
+        : ((
+            await loadUsers(ctx, ticket.embeddedUsers, [ticket.creatorRemoteId])
+          )[0] ?? null),
+    collections: async (ticket: Ticket, _: unknown, ctx: Context) =>
+      (
+        await Promise.all(
+          ticket.collectionRemoteIds.map((id) =>
+            loaders.collections(ctx).load(id),
+          ),
+        )
+      ).filter((collection) => collection !== null),
+    comments: (ticket: Ticket, args: PageArgs, ctx: Context) =>
+      connectionFromPages({
+        first: args.first,
+        after: args.after,
+        // First pages of every parent ticket share one loader batch.
+        fetchPage: (cursor, limit) =>
+          cursor === null
+            ? loaders.firstCommentPages(ctx).load(ticket.remoteId)
+            : ctx.connector().listComments(ticket.remoteId, { cursor, limit }),
+      }),
+  },
+
+  TicketComment: {
+    __resolveReference: (reference: { id: string }, ctx: Context) =>
+      loaders.comments(ctx).load(fromGlobalId(reference.id, 'TicketComment')),
+    id: (comment: TicketComment) =>
+      toGlobalId('TicketComment', comment.remoteId),
+    author: async (comment: TicketComment, _: unknown, ctx: Context) =>
+      comment.authorRemoteId === null
+        ? null
+        : ((
+            await loadUsers(ctx, comment.embeddedUsers, [
+              comment.authorRemoteId,
+            ])
+          )[0] ?? null),
+  },
+
+  TicketingUser: {
+    __resolveReference: (reference: { id: string }, ctx: Context) =>
+      loaders.users(ctx).load(fromGlobalId(reference.id, 'TicketingUser')),
+    id: (user: TicketingUser) => toGlobalId('TicketingUser', user.remoteId),
+  },
+
+  TicketCollection: {
+    __resolveReference: (reference: { id: string }, ctx: Context) =>
+      loaders
+        .collections(ctx)
+        .load(fromGlobalId(reference.id, 'TicketCollection')),
+    id: (collection: TicketCollection) =>
+      toGlobalId('TicketCollection', collection.remoteId),
+  },
+
+  Employee: {
+    assignedTickets: (
+      employee: EmployeeReference,
+      args: PageArgs & { status?: TicketStatus | null },
+      ctx: Context,
+    ) => assignedTickets(employee, args, ctx),
+  },
+};
