@@ -13,7 +13,7 @@ import pg from 'pg';
 import type { Category, Scope } from '../categories';
 import { isCategory } from '../categories';
 import type { Logger } from '../logger';
-import { migrations } from './migrations';
+import { migrations } from './migrations/index';
 import type { Database } from './schema';
 
 /** A linked account's state, as subgraphs and admins see it. */

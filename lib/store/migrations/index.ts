@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import { initial } from './0001_initial';
+
+/**
+ * Schema migrations, applied in name order. One file each; never edit one
+ * that has shipped: add the next, named `NNNN_topic`.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001_initial': initial,
+};
