@@ -20,7 +20,7 @@ const restrict = (patterns, message) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.tributary/', 'coverage/'] },
+  { ignores: ['**/node_modules', '.tributary/', 'coverage/'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {
