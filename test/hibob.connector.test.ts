@@ -211,6 +211,32 @@ describe('HiBob lookups', () => {
   });
 });
 
+describe('HiBob filters', () => {
+  it('refuses modifiedAfter with BAD_USER_INPUT, since Bob has no modification time', async () => {
+    const error = await rejection(
+      connect().listEmployees({
+        cursor: null,
+        limit: 5,
+        modifiedAfter: new Date('2026-10-01T00:00:00Z'),
+      }),
+    );
+    expect(error).toMatchObject({
+      extensions: { code: ErrorCode.BAD_USER_INPUT, provider: 'hibob' },
+    });
+    expect(searches()).toHaveLength(0);
+  });
+
+  it('hands a caller that filters after fetching the rest of the roster at once', async () => {
+    const page = await connect().listEmployees({
+      cursor: 'offset:10',
+      limit: 5,
+      employmentStatus: 'INACTIVE',
+    });
+    expect(page.items).toHaveLength(acme.employees.length - 10);
+    expect(page.nextCursor).toBeNull();
+  });
+});
+
 describe('HiBob failures', () => {
   it('answers a rejected service user with RELINK_NEEDED', async () => {
     const error = await rejection(

@@ -18,9 +18,10 @@
  * What goes to Bob and what is done here:
  * - Listing: one search with `showInactive: true` per request, memoized;
  *   Tributary's cursor is an offset into that answer, ordered by id. No
- *   filter is pushed down: Bob's search filters only by id or email, and the
- *   people API has no modification instant, so `employmentStatus` and
- *   `modifiedAfter` are applied after fetching (`modifiedAt` stays null).
+ *   filter is pushed down: Bob's search filters only by id or email, so
+ *   `employmentStatus` and `workEmail` are applied after fetching. The
+ *   people API has no modification instant: `modifiedAt` stays null and
+ *   `modifiedAfter` is refused with BAD_USER_INPUT rather than guessed.
  * - By id and by email: the `root.id` / `root.email` filter, 100 values per
  *   call (Bob documents no maximum; 100 keeps the body small and the calls
  *   few against the 50-a-minute limit). A request that already read the
@@ -33,7 +34,11 @@
  *   TODO(issue 3): employments from the Employee Tables bulk reads.
  */
 import { z } from 'zod';
-import { ErrorCode, ProviderError } from '../../../../lib/errors';
+import {
+  ErrorCode,
+  ProviderError,
+  tributaryError,
+} from '../../../../lib/errors';
 import type { ProviderClient, RateLimitDelay } from '../../../../lib/http';
 import type { Logger } from '../../../../lib/logger';
 import type { Page } from '../../../../lib/pagination';
@@ -155,16 +160,25 @@ export class HibobConnector implements HrisConnector {
     });
   }
 
-  /** Pages of the one-call roster, by id; filters apply after fetching. */
+  /**
+   * Pages of the one-call roster, by id; filters apply after fetching.
+   * `modifiedAfter` is refused with BAD_USER_INPUT: Bob's people API says
+   * nothing about when a record changed, so any answer would be a guess.
+   */
   async listEmployees(
     args: PageArgs & EmployeeFilters,
   ): Promise<Page<Employee>> {
+    if (args.modifiedAfter) {
+      throw tributaryError(
+        ErrorCode.BAD_USER_INPUT,
+        'HiBob does not tell when an employee was modified: "modifiedAfter" is not available for this linked account.',
+        { provider: PROVIDER, argument: 'modifiedAfter' },
+      );
+    }
     const roster = await this.roster();
     // The caller filters after fetching: hand it everything from the
     // cursor on, already in memory, rather than a page at a time.
-    const filtered = Boolean(
-      args.employmentStatus || args.workEmail || args.modifiedAfter,
-    );
+    const filtered = Boolean(args.employmentStatus || args.workEmail);
     const page = filtered
       ? pageInMemory(
           roster,
