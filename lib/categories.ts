@@ -20,6 +20,16 @@ export const PROVIDERS: Record<
     credentials: ['companyDomain', 'apiKey'],
     example: 'https://api.bamboohr.com',
   },
+  hibob: {
+    category: 'hris',
+    credentials: ['serviceUserId', 'token'],
+    example: 'https://api.hibob.com',
+  },
+  personio: {
+    category: 'hris',
+    credentials: ['clientId', 'clientSecret'],
+    example: 'https://api.personio.de',
+  },
   hubspot: {
     category: 'crm',
     credentials: ['accessToken'],

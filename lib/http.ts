@@ -21,6 +21,11 @@ export interface ProviderRequest {
   query?: Record<string, QueryValue | readonly QueryValue[]>;
   /** Sent as JSON. */
   body?: unknown;
+  /**
+   * Sent as `application/x-www-form-urlencoded` instead of `body` (OAuth
+   * token endpoints require it).
+   */
+  form?: Record<string, string>;
   headers?: Record<string, string>;
   /**
    * Path template for logs and metrics (`/v1/employees/{id}`): never an id,
@@ -57,7 +62,19 @@ export interface ProviderClientOptions {
    * rather than holding its request.
    */
   maxRetryAfterMs?: number;
+  /**
+   * How long a 429 or 503 asks us to wait, in ms, read from the provider's
+   * own headers when it sends no `Retry-After` (HiBob's
+   * `X-RateLimit-Reset`, Personio's documented one-second pause).
+   */
+  rateLimitDelayMs?: RateLimitDelay;
 }
+
+/** Reads a provider's own rate-limit headers; undefined when they say nothing. */
+export type RateLimitDelay = (
+  headers: Record<string, string | undefined>,
+  now: number,
+) => number | undefined;
 
 /** One keep-alive pool per process, shared by every provider client. */
 const sharedAgent = new Agent({
@@ -121,6 +138,7 @@ export class ProviderClient {
   private readonly timeoutMs: number;
   private readonly maxAttempts: number;
   private readonly maxRetryAfterMs: number;
+  private readonly rateLimitDelayMs: RateLimitDelay | undefined;
 
   constructor(options: ProviderClientOptions) {
     this.provider = options.provider;
@@ -129,6 +147,7 @@ export class ProviderClient {
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.maxAttempts = options.maxAttempts ?? 3;
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? 5_000;
+    this.rateLimitDelayMs = options.rateLimitDelayMs;
     const { auth } = options;
     switch (auth.type) {
       case 'basic':
@@ -231,7 +250,10 @@ export class ProviderClient {
       headers.authorization = this.authorization;
     }
     let body: string | undefined;
-    if (providerRequest.body !== undefined) {
+    if (providerRequest.form !== undefined) {
+      body = new URLSearchParams(providerRequest.form).toString();
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+    } else if (providerRequest.body !== undefined) {
       body = JSON.stringify(providerRequest.body);
       headers['content-type'] = 'application/json';
     }
@@ -296,7 +318,11 @@ export class ProviderClient {
           code: classifyStatus(status),
           provider: this.provider,
           status,
-          retryAfterMs: parseRetryAfter(responseHeaders['retry-after']),
+          retryAfterMs:
+            parseRetryAfter(responseHeaders['retry-after']) ??
+            (status === 429 || status === 503
+              ? this.rateLimitDelayMs?.(responseHeaders, Date.now())
+              : undefined),
         },
       );
     }

@@ -16,6 +16,14 @@ export const sandboxCredentials = {
     companyDomain: key,
     apiKey: `sandbox-bamboohr-${key}`,
   }),
+  hibob: (key: string) => ({
+    serviceUserId: `SERVICE-SANDBOX-${key.toUpperCase()}`,
+    token: `sandbox-hibob-${key}`,
+  }),
+  personio: (key: string) => ({
+    clientId: `papi-sandbox-${key}`,
+    clientSecret: `sandbox-personio-${key}`,
+  }),
   hubspot: (key: string) => ({ accessToken: `pat-sandbox-${key}` }),
   jira: (key: string) => ({
     site: key,

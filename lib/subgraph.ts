@@ -14,7 +14,7 @@ import { GraphQLError, type DocumentNode } from 'graphql';
 import type { Category } from './categories';
 import { loadConfig, type Config } from './config';
 import { ErrorCode, ProviderError, tributaryError } from './errors';
-import { ProviderClient, type ProviderAuth } from './http';
+import { ProviderClient, type ProviderAuth, type RateLimitDelay } from './http';
 import { IDENTITY_HEADER, verifyIdentity, type Identity } from './identity';
 import { createLogger, type Logger } from './logger';
 import { registry } from './metrics';
@@ -35,6 +35,7 @@ export interface ConnectorDeps {
     auth: ProviderAuth;
     baseUrl?: string;
     timeoutMs?: number;
+    rateLimitDelayMs?: RateLimitDelay;
   }): ProviderClient;
 }
 
@@ -260,6 +261,9 @@ async function createContext<TConnector>(
             auth: options.auth,
             logger,
             timeoutMs: options.timeoutMs ?? deps.config.providerTimeoutMs,
+            ...(options.rateLimitDelayMs
+              ? { rateLimitDelayMs: options.rateLimitDelayMs }
+              : {}),
           }),
       });
       return connector;

@@ -1,7 +1,9 @@
 import express, { type Express } from 'express';
 import { createBamboohrSandbox } from './providers/bamboohr';
+import { createHibobSandbox } from './providers/hibob';
 import { createHubspotSandbox } from './providers/hubspot';
 import { createJiraSandbox } from './providers/jira';
+import { createPersonioSandbox } from './providers/personio';
 import { ACME_SEED, OTHER_SEED, generateOrganization } from './seed';
 import { RequestRecorder, type SandboxOrganization } from './types';
 
@@ -27,7 +29,7 @@ export function defaultOrganizations(): SandboxOrganization[] {
 
 /**
  * One HTTP app playing every sandbox provider, each under its own prefix:
- * `/bamboohr`, `/hubspot`, `/jira`. A linked account's base URL points at
+ * `/bamboohr`, `/hubspot`, `/jira`, `/hibob`, `/personio`. A linked account's base URL points at
  * the prefix, exactly where the real provider's host would be.
  */
 export function createSandbox(options: SandboxOptions = {}): Sandbox {
@@ -42,5 +44,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   app.use('/bamboohr', createBamboohrSandbox(providerOptions));
   app.use('/hubspot', createHubspotSandbox(providerOptions));
   app.use('/jira', createJiraSandbox(providerOptions));
+  app.use('/hibob', createHibobSandbox(providerOptions));
+  app.use('/personio', createPersonioSandbox(providerOptions));
   return { app, recorder, organizations };
 }
