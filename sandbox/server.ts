@@ -2,6 +2,8 @@ import express, { type Express } from 'express';
 import { createBamboohrSandbox } from './providers/bamboohr';
 import { createHubspotSandbox } from './providers/hubspot';
 import { createJiraSandbox } from './providers/jira';
+import { createLinearSandbox } from './providers/linear';
+import { createZendeskSandbox } from './providers/zendesk';
 import { ACME_SEED, OTHER_SEED, generateOrganization } from './seed';
 import { RequestRecorder, type SandboxOrganization } from './types';
 
@@ -27,7 +29,7 @@ export function defaultOrganizations(): SandboxOrganization[] {
 
 /**
  * One HTTP app playing every sandbox provider, each under its own prefix:
- * `/bamboohr`, `/hubspot`, `/jira`. A linked account's base URL points at
+ * `/bamboohr`, `/hubspot`, `/jira`, `/zendesk/<key>`, `/linear`. A linked account's base URL points at
  * the prefix, exactly where the real provider's host would be.
  */
 export function createSandbox(options: SandboxOptions = {}): Sandbox {
@@ -42,5 +44,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   app.use('/bamboohr', createBamboohrSandbox(providerOptions));
   app.use('/hubspot', createHubspotSandbox(providerOptions));
   app.use('/jira', createJiraSandbox(providerOptions));
+  app.use('/zendesk', createZendeskSandbox(providerOptions));
+  app.use('/linear', createLinearSandbox(providerOptions));
   return { app, recorder, organizations };
 }
