@@ -229,6 +229,32 @@ describe('listing issues', () => {
     );
   });
 
+  it('selects only what the requested fields need', async () => {
+    const linear = connector();
+    await linear.listTickets({
+      cursor: null,
+      limit: 5,
+      fields: new Set(['name', 'status', 'assignees']),
+    });
+    await linear.listTickets({
+      cursor: null,
+      limit: 5,
+      fields: new Set(['name', 'tags']),
+      collectionRemoteId: linearId('team', '10000'),
+    });
+    await linear.listTickets({ cursor: null, limit: 5 });
+    const [narrow, filtered, full] = calls().map((body) => body.query);
+    expect(narrow).toContain('assignee {');
+    for (const selection of ['description', 'creator', 'team {', 'labels']) {
+      expect(narrow).not.toContain(selection);
+      expect(full).toContain(selection);
+    }
+    // The collection filter is checked again after fetching.
+    expect(filtered).toContain('team {');
+    expect(filtered).toContain('labels');
+    expect(filtered).not.toContain('description');
+  });
+
   it('answers ON_HOLD with no issues and no call: Linear has no hold state', async () => {
     const linear = connector();
     const page = await linear.listTickets({

@@ -224,3 +224,31 @@ describe.each(Object.entries(PROVIDERS))(
     });
   },
 );
+
+describe('field selection through the gateway', () => {
+  it('asks Linear only for what the query reads', async () => {
+    const credentials = await organizationWith(PROVIDERS.linear.link());
+    system.recorder!.clear();
+    const response = await graphql<{
+      tickets: {
+        edges: Array<{ node: { name: string; description: string } }>;
+      };
+    }>(
+      system.gatewayUrl,
+      '{ tickets(first: 3) { edges { node { ... on Ticket { name description } } } } }',
+      credentials,
+    );
+    expect(response.errors).toBeUndefined();
+    expect(response.data!.tickets.edges).toHaveLength(3);
+    expect(response.data!.tickets.edges[0]?.node.description).toEqual(
+      expect.any(String),
+    );
+    const queries = system
+      .recorder!.of('linear')
+      .map((request) => (request.body as { query: string }).query);
+    expect(queries).toHaveLength(1);
+    expect(queries[0]).toContain('description');
+    expect(queries[0]).not.toContain('labels');
+    expect(queries[0]).not.toContain('creator');
+  });
+});

@@ -31,7 +31,14 @@ export interface TicketFilters {
   modifiedAfter?: Date | null;
 }
 
-export interface TicketListArgs extends ListArgs, TicketFilters {}
+export interface TicketListArgs extends ListArgs, TicketFilters {
+  /**
+   * The `Ticket` fields (GraphQL names) the caller reads; absent: all. A
+   * connector with `capabilities.fieldSelection` may leave the others
+   * unfetched (null or empty); it always fetches what the filters need.
+   */
+  fields?: ReadonlySet<string>;
+}
 
 /** What a connector can do natively; the rest happens after fetching. */
 export interface TicketingCapabilities {

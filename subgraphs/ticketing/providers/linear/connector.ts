@@ -20,7 +20,9 @@
  * Pushdown: `status` (exactly, as state types), `collectionRemoteId` (team
  * or project id), `modifiedAfter` (`updatedAt: { gte }`, UTC), tickets by
  * assignee email (`assignee: { email: { in } }`). Field selection: every
- * query's selection set names only the fields the mapping reads.
+ * query's selection set names only the fields the mapping reads, and a
+ * listing leaves out description, creator, collections and labels when
+ * the GraphQL query does not read them.
  */
 import { z } from 'zod';
 
@@ -80,24 +82,58 @@ const credentialsSchema = z.union([
 ]);
 
 const USER_FIELDS = 'id name displayName email active';
-const ISSUE_FIELDS = `
-  id identifier title description priority priorityLabel url dueDate
-  completedAt canceledAt createdAt updatedAt
+/**
+ * Scalars and relations every issue selection carries: what the mapping
+ * needs for ids, status, priority, dates, the assignee join and the
+ * filters re-applied after fetching. Cheap: no connections, one user.
+ */
+const BASE_ISSUE_FIELDS = `
+  id identifier title priority priorityLabel url dueDate completedAt
+  canceledAt createdAt updatedAt
   state { name type }
-  assignee { ${USER_FIELDS} }
-  creator { ${USER_FIELDS} }
-  team { id key name }
-  project { id name }
-  labels { nodes { name } }`;
+  assignee { ${USER_FIELDS} }`;
+/**
+ * Selections fetched only when the GraphQL query reads the `Ticket` field
+ * that needs them: long text, a second user, the collections, and the
+ * labels connection (which costs Linear complexity per issue).
+ */
+const OPTIONAL_ISSUE_FIELDS: Record<string, string> = {
+  description: 'description',
+  creator: `creator { ${USER_FIELDS} }`,
+  collections: 'team { id key name } project { id name }',
+  tags: 'labels { nodes { name } }',
+};
+const ALL_ISSUE_FIELDS = [
+  BASE_ISSUE_FIELDS,
+  ...Object.values(OPTIONAL_ISSUE_FIELDS),
+].join('\n  ');
 const COMMENT_FIELDS = `id body createdAt updatedAt user { ${USER_FIELDS} } issue { id }`;
 const PAGE_INFO = 'pageInfo { hasNextPage endCursor }';
 
-const ISSUES_QUERY = `query TributaryIssues($first: Int!, $after: String, $filter: IssueFilter) {
+/**
+ * The selection set for `fields` (`Ticket` field names; absent: all).
+ * `remoteData` asks for the whole record as the connector knows it.
+ */
+export function issueSelection(fields?: ReadonlySet<string>): string {
+  if (!fields || fields.has('remoteData')) {
+    return ALL_ISSUE_FIELDS;
+  }
+  return [
+    BASE_ISSUE_FIELDS,
+    ...Object.entries(OPTIONAL_ISSUE_FIELDS)
+      .filter(([field]) => fields.has(field))
+      .map(([, selection]) => selection),
+  ].join('\n  ');
+}
+
+function issuesQuery(selection: string): string {
+  return `query TributaryIssues($first: Int!, $after: String, $filter: IssueFilter) {
   issues(first: $first, after: $after, filter: $filter) {
-    nodes { ${ISSUE_FIELDS} }
+    nodes { ${selection} }
     ${PAGE_INFO}
   }
 }`;
+}
 const USERS_QUERY = `query TributaryUsers($first: Int!, $filter: UserFilter) {
   users(first: $first, filter: $filter, includeDisabled: true) {
     nodes { ${USER_FIELDS} }
@@ -259,7 +295,8 @@ export class LinearTicketingConnector implements TicketingConnector {
   /**
    * Issues in Linear's default order (`createdAt`); `cursor` is Linear's
    * `endCursor`. Every filter is pushed down exactly; ON_HOLD matches no
-   * Linear state type, so it answers an empty page without a call.
+   * Linear state type, so it answers an empty page without a call. The
+   * selection set holds only what `fields` needs (see `issueSelection`).
    */
   async listTickets(args: TicketListArgs): Promise<Page<Ticket>> {
     const clauses: Filter[] = [];
@@ -279,10 +316,16 @@ export class LinearTicketingConnector implements TicketingConnector {
         updatedAt: { gte: args.modifiedAfter.toISOString() },
       });
     }
+    // The collection filter is re-applied after fetching: it needs them.
+    const fields =
+      args.fields && args.collectionRemoteId
+        ? new Set([...args.fields, 'collections'])
+        : args.fields;
     return this.issuesPage(
       clauses.length === 0 ? null : { and: clauses },
       args.cursor,
       clamp(args.limit, PAGE_MAX),
+      issueSelection(fields),
     );
   }
 
@@ -519,9 +562,10 @@ export class LinearTicketingConnector implements TicketingConnector {
     filter: Filter | null,
     cursor: string | null,
     first: number,
+    selection: string = ALL_ISSUE_FIELDS,
   ): Promise<Page<Ticket>> {
     const data = await this.query(
-      ISSUES_QUERY,
+      issuesQuery(selection),
       { first, after: cursor, filter },
       issuesDataSchema,
     );
