@@ -123,9 +123,21 @@ describe('listing issues', () => {
 
   it('sends the personal API key bare in Authorization', async () => {
     const linear = connector();
-    await linear.listTickets({ cursor: null, limit: 1 });
-    // The sandbox refuses a Bearer prefix on API keys; reaching data proves it.
-    expect(calls()).toHaveLength(1);
+    const page = await linear.listTickets({ cursor: null, limit: 1 });
+    expect(page.items).toHaveLength(1);
+    // The same key with a Bearer prefix is refused, as Linear does.
+    const refused = await fetch(`${server.origin}/linear/graphql`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${sandboxCredentials.linear('acme').apiKey}`,
+      },
+      body: JSON.stringify({ query: '{ viewer { id } }' }),
+    });
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({
+      errors: [{ extensions: { code: 'AUTHENTICATION_ERROR' } }],
+    });
   });
 
   it('clamps first to the documented 250', async () => {
