@@ -29,8 +29,9 @@ export function defaultOrganizations(): SandboxOrganization[] {
 
 /**
  * One HTTP app playing every sandbox provider, each under its own prefix:
- * `/bamboohr`, `/hubspot`, `/jira`, `/zendesk/<key>`, `/linear`. A linked account's base URL points at
- * the prefix, exactly where the real provider's host would be.
+ * `/bamboohr`, `/hubspot`, `/jira`, `/zendesk`, `/linear`. A linked
+ * account's base URL points at the prefix, exactly where the real
+ * provider's host would be.
  */
 export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const organizations = options.organizations ?? defaultOrganizations();
