@@ -40,6 +40,17 @@ export const PROVIDERS: Record<
     credentials: ['email', 'apiToken'],
     example: 'https://your-site.atlassian.net',
   },
+  zendesk: {
+    category: 'ticketing',
+    credentials: ['email', 'apiToken'],
+    example: 'https://your-subdomain.zendesk.com',
+  },
+  linear: {
+    category: 'ticketing',
+    // A personal API key (`apiKey`) or an OAuth access token (`accessToken`).
+    credentials: ['apiKey'],
+    example: 'https://api.linear.app',
+  },
 };
 
 /** Scopes an API key can carry. */

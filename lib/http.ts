@@ -37,6 +37,28 @@ export interface ProviderRequest {
    * retried. GET, PUT and DELETE are retried without it.
    */
   idempotent?: boolean;
+  /**
+   * Reads a provider's own failure signal out of a non-2xx answer (an error
+   * code in the body, a reset header) where the status alone misleads:
+   * e.g. a GraphQL API answering 400 with a rate-limit code. Returning
+   * undefined keeps the classification by status.
+   */
+  classifyError?: (
+    failure: ProviderFailure,
+  ) => ProviderFailureClass | undefined;
+}
+
+/** A non-2xx answer as `classifyError` sees it; `body` is parsed JSON or null. */
+export interface ProviderFailure {
+  status: number;
+  headers: Record<string, string | undefined>;
+  body: unknown;
+}
+
+export interface ProviderFailureClass {
+  code: ErrorCode;
+  /** How long the provider asked us to wait, in ms. */
+  retryAfterMs?: number;
 }
 
 export interface ProviderResponse<T> {
@@ -111,6 +133,14 @@ function classifyStatus(status: number): ErrorCode {
     return ErrorCode.UPSTREAM_RATE_LIMITED;
   }
   return ErrorCode.UPSTREAM_UNAVAILABLE;
+}
+
+function parseJsonOrNull(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
 }
 
 function flattenHeaders(
@@ -312,13 +342,19 @@ export class ProviderClient {
     finish(String(status));
     const responseHeaders = flattenHeaders(response.headers);
     if (status < 200 || status >= 300) {
+      const specific = providerRequest.classifyError?.({
+        status,
+        headers: responseHeaders,
+        body: parseJsonOrNull(text),
+      });
       throw new ProviderError(
         `${this.provider} answered HTTP ${status} on ${method} ${route}.`,
         {
-          code: classifyStatus(status),
+          code: specific?.code ?? classifyStatus(status),
           provider: this.provider,
           status,
           retryAfterMs:
+            specific?.retryAfterMs ??
             parseRetryAfter(responseHeaders['retry-after']) ??
             (status === 429 || status === 503
               ? this.rateLimitDelayMs?.(responseHeaders, Date.now())

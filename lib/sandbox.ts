@@ -30,6 +30,13 @@ export const sandboxCredentials = {
     email: `sandbox-bot@${key}.example`,
     apiToken: `sandbox-jira-${key}`,
   }),
+  zendesk: (key: string) => ({
+    subdomain: key,
+    email: `sandbox-agent@${key}.example`,
+    apiToken: `sandbox-zendesk-${key}`,
+  }),
+  /** A Linear personal API key; the workspace is the key's. */
+  linear: (key: string) => ({ apiKey: `lin_api_sandbox_${key}` }),
 };
 
 const READ_WRITE: Scope[] = [

@@ -4,6 +4,8 @@ import { createHibobSandbox } from './providers/hibob';
 import { createHubspotSandbox } from './providers/hubspot';
 import { createJiraSandbox } from './providers/jira';
 import { createPersonioSandbox } from './providers/personio';
+import { createLinearSandbox } from './providers/linear';
+import { createZendeskSandbox } from './providers/zendesk';
 import { ACME_SEED, OTHER_SEED, generateOrganization } from './seed';
 import { RequestRecorder, type SandboxOrganization } from './types';
 
@@ -29,8 +31,9 @@ export function defaultOrganizations(): SandboxOrganization[] {
 
 /**
  * One HTTP app playing every sandbox provider, each under its own prefix:
- * `/bamboohr`, `/hubspot`, `/jira`, `/hibob`, `/personio`. A linked account's base URL points at
- * the prefix, exactly where the real provider's host would be.
+ * `/bamboohr`, `/hibob`, `/personio`, `/hubspot`, `/jira`, `/zendesk`,
+ * `/linear`. A linked account's base URL points at the prefix, exactly
+ * where the real provider's host would be.
  */
 export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const organizations = options.organizations ?? defaultOrganizations();
@@ -46,5 +49,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   app.use('/jira', createJiraSandbox(providerOptions));
   app.use('/hibob', createHibobSandbox(providerOptions));
   app.use('/personio', createPersonioSandbox(providerOptions));
+  app.use('/zendesk', createZendeskSandbox(providerOptions));
+  app.use('/linear', createLinearSandbox(providerOptions));
   return { app, recorder, organizations };
 }
