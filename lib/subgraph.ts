@@ -300,6 +300,7 @@ export async function runSubgraph<TConnector>(
     databaseUrl: config.databaseUrl,
     sqlitePath: config.sqlitePath,
     sandboxEnabled: config.sandboxEnabled,
+    encryptionKeys: config.encryptionKeys,
     logger,
   });
   if (config.sandboxEnabled) {

@@ -47,6 +47,7 @@ const store = await Store.open({
   databaseUrl: config.databaseUrl,
   sqlitePath: config.sqlitePath,
   sandboxEnabled: config.sandboxEnabled,
+  encryptionKeys: config.encryptionKeys,
   logger: createLogger({ name: 'cli', level: 'warn' }),
 });
 
