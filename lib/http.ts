@@ -7,7 +7,27 @@ import { providerRequestDuration, providerRequests } from './metrics';
 export type ProviderAuth =
   | { type: 'basic'; username: string; password: string }
   | { type: 'bearer'; token: string }
+  | BearerTokenSource
+  | { type: 'header'; name: string; value: string }
   | { type: 'none' };
+
+/**
+ * A bearer token that may change (OAuth 2.0): `token()` is asked before
+ * every attempt. When the provider answers 401, `onUnauthorized` receives
+ * the token it rejected and resolves true once a fresh token is available;
+ * the request is then sent once more, and a second 401 is final.
+ */
+export interface BearerTokenSource {
+  type: 'bearer';
+  token: () => Promise<string>;
+  onUnauthorized?: (rejectedToken: string) => Promise<boolean>;
+}
+
+function isTokenSource(
+  auth: Extract<ProviderAuth, { type: 'bearer' }>,
+): auth is BearerTokenSource {
+  return typeof auth.token === 'function';
+}
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -21,6 +41,8 @@ export interface ProviderRequest {
   query?: Record<string, QueryValue | readonly QueryValue[]>;
   /** Sent as JSON. */
   body?: unknown;
+  /** Sent as `application/x-www-form-urlencoded` instead of `body`. */
+  form?: Record<string, string>;
   headers?: Record<string, string>;
   /**
    * Path template for logs and metrics (`/v1/employees/{id}`): never an id,
@@ -57,6 +79,17 @@ export interface ProviderClientOptions {
    * rather than holding its request.
    */
   maxRetryAfterMs?: number;
+  /**
+   * Reads a provider's own error body for what its status alone does not
+   * say (Salesforce answers 403 both for a missing permission and for
+   * `REQUEST_LIMIT_EXCEEDED`). Returns the code, or undefined to classify
+   * by status. Never put the body into a message: it may hold personal data.
+   */
+  classifyError?: (failure: {
+    status: number;
+    body: string;
+    headers: Record<string, string | undefined>;
+  }) => ErrorCode | undefined;
 }
 
 /** One keep-alive pool per process, shared by every provider client. */
@@ -117,6 +150,9 @@ export class ProviderClient {
   readonly provider: string;
   private readonly baseUrl: string;
   private readonly authorization: string | undefined;
+  private readonly authHeader: string = 'authorization';
+  private readonly tokenSource: BearerTokenSource | undefined;
+  private readonly classifyError: ProviderClientOptions['classifyError'];
   private readonly logger: Logger;
   private readonly timeoutMs: number;
   private readonly maxAttempts: number;
@@ -129,6 +165,7 @@ export class ProviderClient {
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.maxAttempts = options.maxAttempts ?? 3;
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? 5_000;
+    this.classifyError = options.classifyError;
     const { auth } = options;
     switch (auth.type) {
       case 'basic':
@@ -137,7 +174,15 @@ export class ProviderClient {
         ).toString('base64')}`;
         break;
       case 'bearer':
-        this.authorization = `Bearer ${auth.token}`;
+        if (isTokenSource(auth)) {
+          this.tokenSource = auth;
+        } else {
+          this.authorization = `Bearer ${auth.token}`;
+        }
+        break;
+      case 'header':
+        this.authHeader = auth.name.toLowerCase();
+        this.authorization = auth.value;
         break;
       case 'none':
         this.authorization = undefined;
@@ -184,10 +229,29 @@ export class ProviderClient {
       },
     );
     let attempt = 0;
-    return policy.execute(() => {
-      attempt += 1;
-      return this.send<T>(providerRequest, method, attempt);
-    });
+    // The token the last attempt carried, for `onUnauthorized`.
+    const sent = { token: '' };
+    const run = () =>
+      policy.execute(() => {
+        attempt += 1;
+        return this.send<T>(providerRequest, method, attempt, sent);
+      });
+    const onUnauthorized = this.tokenSource?.onUnauthorized;
+    if (!onUnauthorized) {
+      return run();
+    }
+    try {
+      return await run();
+    } catch (error: unknown) {
+      if (
+        error instanceof ProviderError &&
+        error.status === 401 &&
+        (await onUnauthorized(sent.token))
+      ) {
+        return run();
+      }
+      throw error;
+    }
   }
 
   private shouldRetry(error: ProviderError): boolean {
@@ -221,17 +285,24 @@ export class ProviderClient {
     providerRequest: ProviderRequest,
     method: HttpMethod,
     attempt: number,
+    sent: { token: string } = { token: '' },
   ): Promise<ProviderResponse<T>> {
     const route = providerRequest.route ?? 'unlabelled';
     const headers: Record<string, string> = {
       accept: 'application/json',
       ...providerRequest.headers,
     };
-    if (this.authorization) {
-      headers.authorization = this.authorization;
+    if (this.tokenSource) {
+      sent.token = await this.tokenSource.token();
+      headers.authorization = `Bearer ${sent.token}`;
+    } else if (this.authorization) {
+      headers[this.authHeader] = this.authorization;
     }
     let body: string | undefined;
-    if (providerRequest.body !== undefined) {
+    if (providerRequest.form !== undefined) {
+      body = new URLSearchParams(providerRequest.form).toString();
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+    } else if (providerRequest.body !== undefined) {
       body = JSON.stringify(providerRequest.body);
       headers['content-type'] = 'application/json';
     }
@@ -293,7 +364,12 @@ export class ProviderClient {
       throw new ProviderError(
         `${this.provider} answered HTTP ${status} on ${method} ${route}.`,
         {
-          code: classifyStatus(status),
+          code:
+            this.classifyError?.({
+              status,
+              body: text,
+              headers: responseHeaders,
+            }) ?? classifyStatus(status),
           provider: this.provider,
           status,
           retryAfterMs: parseRetryAfter(responseHeaders['retry-after']),

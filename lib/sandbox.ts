@@ -22,6 +22,13 @@ export const sandboxCredentials = {
     email: `sandbox-bot@${key}.example`,
     apiToken: `sandbox-jira-${key}`,
   }),
+  /** A connected app and a refresh token; the first call refreshes. */
+  salesforce: (key: string) => ({
+    clientId: `sandbox-sf-client-${key}`,
+    clientSecret: `sandbox-sf-secret-${key}`,
+    refreshToken: `sandbox-sf-refresh-${key}`,
+  }),
+  pipedrive: (key: string) => ({ apiToken: `sandbox-pipedrive-${key}` }),
 };
 
 const READ_WRITE: Scope[] = [

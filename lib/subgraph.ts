@@ -14,10 +14,15 @@ import { GraphQLError, type DocumentNode } from 'graphql';
 import type { Category } from './categories';
 import { loadConfig, type Config } from './config';
 import { ErrorCode, ProviderError, tributaryError } from './errors';
-import { ProviderClient, type ProviderAuth } from './http';
+import {
+  ProviderClient,
+  type ProviderAuth,
+  type ProviderClientOptions,
+} from './http';
 import { IDENTITY_HEADER, verifyIdentity, type Identity } from './identity';
 import { createLogger, type Logger } from './logger';
 import { registry } from './metrics';
+import type { LinkedAccountWriter } from './oauth';
 import { ensureSandboxTenants } from './sandbox';
 import { listen, type Listening } from './serve';
 import { Store, type LinkedAccount } from './store/store';
@@ -35,7 +40,14 @@ export interface ConnectorDeps {
     auth: ProviderAuth;
     baseUrl?: string;
     timeoutMs?: number;
+    classifyError?: ProviderClientOptions['classifyError'];
   }): ProviderClient;
+  /**
+   * Writes this linked account back to the store: refreshed OAuth
+   * credentials, or RELINK_NEEDED when the provider refused them for good.
+   * Absent where nothing persists; OAuth connectors require it.
+   */
+  linkedAccount?: LinkedAccountWriter;
 }
 
 /** The per-request context every subgraph resolver receives. */
@@ -260,7 +272,16 @@ async function createContext<TConnector>(
             auth: options.auth,
             logger,
             timeoutMs: options.timeoutMs ?? deps.config.providerTimeoutMs,
+            ...(options.classifyError
+              ? { classifyError: options.classifyError }
+              : {}),
           }),
+        linkedAccount: {
+          updateCredentials: (credentials) =>
+            deps.store.updateCredentials(account.id, credentials),
+          markRelinkNeeded: () =>
+            deps.store.setLinkedAccountStatus(account.id, 'RELINK_NEEDED'),
+        },
       });
       return connector;
     },

@@ -2,6 +2,7 @@ import express, { type Express } from 'express';
 import { createBamboohrSandbox } from './providers/bamboohr';
 import { createHubspotSandbox } from './providers/hubspot';
 import { createJiraSandbox } from './providers/jira';
+import { createSalesforceSandbox } from './providers/salesforce';
 import { ACME_SEED, OTHER_SEED, generateOrganization } from './seed';
 import { RequestRecorder, type SandboxOrganization } from './types';
 
@@ -42,5 +43,6 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   app.use('/bamboohr', createBamboohrSandbox(providerOptions));
   app.use('/hubspot', createHubspotSandbox(providerOptions));
   app.use('/jira', createJiraSandbox(providerOptions));
+  app.use('/salesforce', createSalesforceSandbox(providerOptions));
   return { app, recorder, organizations };
 }
