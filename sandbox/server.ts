@@ -2,6 +2,7 @@ import express, { type Express } from 'express';
 import { createBamboohrSandbox } from './providers/bamboohr';
 import { createHubspotSandbox } from './providers/hubspot';
 import { createJiraSandbox } from './providers/jira';
+import { createPipedriveSandbox } from './providers/pipedrive';
 import { createSalesforceSandbox } from './providers/salesforce';
 import { ACME_SEED, OTHER_SEED, generateOrganization } from './seed';
 import { RequestRecorder, type SandboxOrganization } from './types';
@@ -28,7 +29,7 @@ export function defaultOrganizations(): SandboxOrganization[] {
 
 /**
  * One HTTP app playing every sandbox provider, each under its own prefix:
- * `/bamboohr`, `/hubspot`, `/jira`. A linked account's base URL points at
+ * `/bamboohr`, `/hubspot`, `/jira`, `/salesforce`, `/pipedrive`. A linked account's base URL points at
  * the prefix, exactly where the real provider's host would be.
  */
 export function createSandbox(options: SandboxOptions = {}): Sandbox {
@@ -44,5 +45,6 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   app.use('/hubspot', createHubspotSandbox(providerOptions));
   app.use('/jira', createJiraSandbox(providerOptions));
   app.use('/salesforce', createSalesforceSandbox(providerOptions));
+  app.use('/pipedrive', createPipedriveSandbox(providerOptions));
   return { app, recorder, organizations };
 }

@@ -4,6 +4,7 @@ import { parse } from 'graphql';
 import type { SubgraphDefinition } from '../../lib/subgraph';
 import type { CrmConnector } from './connector';
 import { HubspotCrmConnector } from './providers/hubspot/connector';
+import { PipedriveCrmConnector } from './providers/pipedrive/connector';
 import { SalesforceCrmConnector } from './providers/salesforce/connector';
 import { resolvers } from './resolvers';
 
@@ -24,9 +25,11 @@ export const crmSubgraph: SubgraphDefinition<CrmConnector> = {
         return new HubspotCrmConnector(account, deps);
       case 'salesforce':
         return new SalesforceCrmConnector(account, deps);
+      case 'pipedrive':
+        return new PipedriveCrmConnector(account, deps);
       default:
         throw new TypeError(
-          `No CRM connector for provider "${account.provider}"; expected one of: hubspot, salesforce.`,
+          `No CRM connector for provider "${account.provider}"; expected one of: hubspot, salesforce, pipedrive.`,
         );
     }
   },
