@@ -172,7 +172,9 @@ describe('Pipedrive connector', () => {
     ).toEqual([100, 51]);
     expect(found[0]?.remoteId).toBe('1');
     expect(found[100]).toMatchObject({ status: null, statusRaw: 'deleted' });
-    expect(found.slice(101)).toEqual([null, null, null]);
+    // 101 deals exist: ids 102 to 150, 'x' and 99999 are unknown.
+    expect(found).toHaveLength(152);
+    expect(found.slice(101).every((deal) => deal === null)).toBe(true);
   });
 
   it('matches users by email case-insensitively and lists the deals each owns', async () => {
