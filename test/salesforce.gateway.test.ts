@@ -59,6 +59,7 @@ interface OpportunityPage {
 describe('an organization linked to Salesforce, through the gateway', () => {
   it('pages opportunities to the end and returns every seeded deal once', async () => {
     const { accountToken } = await organization();
+    system.recorder!.clear();
     const seen: string[] = [];
     let after: string | null = null;
     for (let page = 0; page < 20; page += 1) {
@@ -93,6 +94,14 @@ describe('an organization linked to Salesforce, through the gateway', () => {
     expect(seen).toHaveLength(acme.deals.length);
     expect(new Set(seen).size).toBe(acme.deals.length);
     expect(seen.every((id) => id.startsWith('006'))).toBe(true);
+    // The SELECT list holds what the query read, nothing more.
+    const soql = system
+      .recorder!.of('salesforce')
+      .map((request) => request.query.q)
+      .filter(Boolean);
+    expect([...new Set(soql)]).toEqual([
+      'SELECT Id, IsClosed, IsWon, StageName FROM Opportunity ORDER BY Id',
+    ]);
   });
 
   it('answers the flagship join: employees with the Salesforce opportunities they own', async () => {
