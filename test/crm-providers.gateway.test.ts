@@ -9,9 +9,10 @@ let system: Awaited<ReturnType<typeof startTestSystem>>;
 let apiKey: string;
 let tenantId: string;
 
-/** An organization of the test tenant: BambooHR HRIS + Salesforce CRM. */
+/** An organization of the test tenant: BambooHR HRIS + a CRM. */
 async function organization(
   salesforce: Record<string, string> = sandboxCredentials.salesforce('acme'),
+  crmProvider: 'salesforce' | 'pipedrive' = 'salesforce',
 ) {
   const sandboxUrl = system.sandboxUrl!;
   const org = await system.store.createOrganization({
@@ -25,8 +26,8 @@ async function organization(
   const crm = await system.store.linkAccount({
     organizationId: org.id,
     category: 'crm',
-    provider: 'salesforce',
-    baseUrl: `${sandboxUrl}/salesforce`,
+    provider: crmProvider,
+    baseUrl: `${sandboxUrl}/${crmProvider}`,
     credentials: salesforce,
   });
   return { accountToken: org.accountToken, organizationId: org.id, crm };
@@ -167,6 +168,26 @@ describe('an organization linked to Salesforce, through the gateway', () => {
     ).toBe(true);
   });
 
+  it('makes one refresh call for 10 concurrent gateway requests of a new link', async () => {
+    const { accountToken } = await organization();
+    system.recorder!.clear();
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        graphql(
+          system.gatewayUrl,
+          '{ crmAccounts(first: 3) { edges { node { id name } } } }',
+          { apiKey, accountToken },
+        ),
+      ),
+    );
+    expect(responses.every((response) => !response.errors)).toBe(true);
+    expect(
+      system
+        .recorder!.of('salesforce')
+        .filter((request) => request.path === '/services/oauth2/token'),
+    ).toHaveLength(1);
+  });
+
   it('answers RELINK_NEEDED on CRM fields when the refresh token is refused, and keeps HRIS data', async () => {
     const { accountToken, crm, organizationId } = await organization({
       ...sandboxCredentials.salesforce('acme'),
@@ -204,5 +225,87 @@ describe('an organization linked to Salesforce, through the gateway', () => {
       accountToken,
     });
     expect(again.errors?.[0]?.extensions?.code).toBe('RELINK_NEEDED');
+  });
+});
+
+describe('an organization linked to Pipedrive, through the gateway', () => {
+  it('pages opportunities to the end and answers the flagship join', async () => {
+    const { accountToken } = await organization(
+      sandboxCredentials.pipedrive('acme'),
+      'pipedrive',
+    );
+    let count = 0;
+    let after: string | null = null;
+    for (let page = 0; page < 20; page += 1) {
+      const response: Awaited<ReturnType<typeof graphql<OpportunityPage>>> =
+        await graphql<OpportunityPage>(
+          system.gatewayUrl,
+          `
+            query Page($after: String) {
+              opportunities(first: 40, after: $after) {
+                pageInfo {
+                  hasNextPage
+                  endCursor
+                }
+                edges {
+                  node {
+                    id
+                    remoteId
+                    status
+                  }
+                }
+              }
+            }
+          `,
+          { apiKey, accountToken, variables: { after } },
+        );
+      expect(response.errors).toBeUndefined();
+      const connection = response.data!.opportunities!;
+      count += connection.edges.length;
+      if (!connection.pageInfo.hasNextPage) break;
+      after = connection.pageInfo.endCursor;
+    }
+    expect(count).toBe(acme.deals.length);
+
+    const flagship = await graphql<{
+      employees: {
+        edges: Array<{
+          node: {
+            workEmail: string;
+            ownedOpportunities: { edges: Array<{ node: { name: string } }> };
+          };
+        }>;
+      };
+    }>(
+      system.gatewayUrl,
+      `
+        {
+          employees(first: 5) {
+            edges {
+              node {
+                workEmail
+                ownedOpportunities(first: 3) {
+                  edges {
+                    node {
+                      name
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      `,
+      { apiKey, accountToken },
+    );
+    expect(flagship.errors).toBeUndefined();
+    for (const { node } of flagship.data!.employees.edges) {
+      const deals = acme.deals.filter(
+        (deal) => deal.ownerEmail === node.workEmail,
+      );
+      expect(node.ownedOpportunities.edges).toHaveLength(
+        Math.min(3, deals.length),
+      );
+    }
   });
 });
