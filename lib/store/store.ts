@@ -148,6 +148,10 @@ export class Store {
     const migrator = new Migrator({
       db,
       provider: inlineMigrations,
+      // Migration numbers are reserved per issue (0003…0007, 0013, 0023)
+      // and land in any order; a store that already ran a later one must
+      // still accept an earlier one merged after it.
+      allowUnorderedMigrations: true,
       ...(migrationTableSchema ? { migrationTableSchema } : {}),
     });
     const { error } = await migrationContext.run({ cipher }, () =>
