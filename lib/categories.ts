@@ -35,6 +35,16 @@ export const PROVIDERS: Record<
     credentials: ['accessToken'],
     example: 'https://api.hubapi.com',
   },
+  salesforce: {
+    category: 'crm',
+    credentials: ['clientId', 'clientSecret', 'refreshToken'],
+    example: 'https://login.salesforce.com',
+  },
+  pipedrive: {
+    category: 'crm',
+    credentials: ['apiToken'],
+    example: 'https://your-company.pipedrive.com',
+  },
   jira: {
     category: 'ticketing',
     credentials: ['email', 'apiToken'],

@@ -7,7 +7,27 @@ import { providerRequestDuration, providerRequests } from './metrics';
 export type ProviderAuth =
   | { type: 'basic'; username: string; password: string }
   | { type: 'bearer'; token: string }
+  | BearerTokenSource
+  | { type: 'header'; name: string; value: string }
   | { type: 'none' };
+
+/**
+ * A bearer token that may change (OAuth 2.0): `token()` is asked before
+ * every attempt. When the provider answers 401, `onUnauthorized` receives
+ * the token it rejected and resolves true once a fresh token is available;
+ * the request is then sent once more, and a second 401 is final.
+ */
+export interface BearerTokenSource {
+  type: 'bearer';
+  token: () => Promise<string>;
+  onUnauthorized?: (rejectedToken: string) => Promise<boolean>;
+}
+
+function isTokenSource(
+  auth: Extract<ProviderAuth, { type: 'bearer' }>,
+): auth is BearerTokenSource {
+  return typeof auth.token === 'function';
+}
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -90,6 +110,17 @@ export interface ProviderClientOptions {
    * `X-RateLimit-Reset`, Personio's documented one-second pause).
    */
   rateLimitDelayMs?: RateLimitDelay;
+  /**
+   * Reads a provider's own error body for what its status alone does not
+   * say (Salesforce answers 403 both for a missing permission and for
+   * `REQUEST_LIMIT_EXCEEDED`). Returns the code, or undefined to classify
+   * by status. Never put the body into a message: it may hold personal data.
+   */
+  classifyError?: (failure: {
+    status: number;
+    body: string;
+    headers: Record<string, string | undefined>;
+  }) => ErrorCode | undefined;
 }
 
 /** Reads a provider's own rate-limit headers; undefined when they say nothing. */
@@ -164,6 +195,9 @@ export class ProviderClient {
   readonly provider: string;
   private readonly baseUrl: string;
   private readonly authorization: string | undefined;
+  private readonly authHeader: string = 'authorization';
+  private readonly tokenSource: BearerTokenSource | undefined;
+  private readonly classifyError: ProviderClientOptions['classifyError'];
   private readonly logger: Logger;
   private readonly timeoutMs: number;
   private readonly maxAttempts: number;
@@ -178,6 +212,7 @@ export class ProviderClient {
     this.maxAttempts = options.maxAttempts ?? 3;
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? 5_000;
     this.rateLimitDelayMs = options.rateLimitDelayMs;
+    this.classifyError = options.classifyError;
     const { auth } = options;
     switch (auth.type) {
       case 'basic':
@@ -186,7 +221,15 @@ export class ProviderClient {
         ).toString('base64')}`;
         break;
       case 'bearer':
-        this.authorization = `Bearer ${auth.token}`;
+        if (isTokenSource(auth)) {
+          this.tokenSource = auth;
+        } else {
+          this.authorization = `Bearer ${auth.token}`;
+        }
+        break;
+      case 'header':
+        this.authHeader = auth.name.toLowerCase();
+        this.authorization = auth.value;
         break;
       case 'none':
         this.authorization = undefined;
@@ -233,10 +276,29 @@ export class ProviderClient {
       },
     );
     let attempt = 0;
-    return policy.execute(() => {
-      attempt += 1;
-      return this.send<T>(providerRequest, method, attempt);
-    });
+    // The token the last attempt carried, for `onUnauthorized`.
+    const sent = { token: '' };
+    const run = () =>
+      policy.execute(() => {
+        attempt += 1;
+        return this.send<T>(providerRequest, method, attempt, sent);
+      });
+    const onUnauthorized = this.tokenSource?.onUnauthorized;
+    if (!onUnauthorized) {
+      return run();
+    }
+    try {
+      return await run();
+    } catch (error: unknown) {
+      if (
+        error instanceof ProviderError &&
+        error.status === 401 &&
+        (await onUnauthorized(sent.token))
+      ) {
+        return run();
+      }
+      throw error;
+    }
   }
 
   private shouldRetry(error: ProviderError): boolean {
@@ -270,14 +332,18 @@ export class ProviderClient {
     providerRequest: ProviderRequest,
     method: HttpMethod,
     attempt: number,
+    sent: { token: string } = { token: '' },
   ): Promise<ProviderResponse<T>> {
     const route = providerRequest.route ?? 'unlabelled';
     const headers: Record<string, string> = {
       accept: 'application/json',
       ...providerRequest.headers,
     };
-    if (this.authorization) {
-      headers.authorization = this.authorization;
+    if (this.tokenSource) {
+      sent.token = await this.tokenSource.token();
+      headers.authorization = `Bearer ${sent.token}`;
+    } else if (this.authorization) {
+      headers[this.authHeader] = this.authorization;
     }
     let body: string | undefined;
     if (providerRequest.form !== undefined) {
@@ -350,7 +416,14 @@ export class ProviderClient {
       throw new ProviderError(
         `${this.provider} answered HTTP ${status} on ${method} ${route}.`,
         {
-          code: specific?.code ?? classifyStatus(status),
+          code:
+            specific?.code ??
+            this.classifyError?.({
+              status,
+              body: text,
+              headers: responseHeaders,
+            }) ??
+            classifyStatus(status),
           provider: this.provider,
           status,
           retryAfterMs:

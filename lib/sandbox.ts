@@ -37,6 +37,13 @@ export const sandboxCredentials = {
   }),
   /** A Linear personal API key; the workspace is the key's. */
   linear: (key: string) => ({ apiKey: `lin_api_sandbox_${key}` }),
+  /** A connected app and a refresh token; the first call refreshes. */
+  salesforce: (key: string) => ({
+    clientId: `sandbox-sf-client-${key}`,
+    clientSecret: `sandbox-sf-secret-${key}`,
+    refreshToken: `sandbox-sf-refresh-${key}`,
+  }),
+  pipedrive: (key: string) => ({ apiToken: `sandbox-pipedrive-${key}` }),
 };
 
 const READ_WRITE: Scope[] = [

@@ -14,10 +14,16 @@ import { GraphQLError, type DocumentNode } from 'graphql';
 import type { Category } from './categories';
 import { loadConfig, type Config } from './config';
 import { ErrorCode, ProviderError, tributaryError } from './errors';
-import { ProviderClient, type ProviderAuth, type RateLimitDelay } from './http';
+import {
+  ProviderClient,
+  type ProviderAuth,
+  type ProviderClientOptions,
+  type RateLimitDelay,
+} from './http';
 import { IDENTITY_HEADER, verifyIdentity, type Identity } from './identity';
 import { createLogger, type Logger } from './logger';
 import { registry } from './metrics';
+import type { LinkedAccountWriter } from './oauth';
 import { ensureSandboxTenants } from './sandbox';
 import { listen, type Listening } from './serve';
 import { Store, type LinkedAccount } from './store/store';
@@ -36,7 +42,14 @@ export interface ConnectorDeps {
     baseUrl?: string;
     timeoutMs?: number;
     rateLimitDelayMs?: RateLimitDelay;
+    classifyError?: ProviderClientOptions['classifyError'];
   }): ProviderClient;
+  /**
+   * Writes this linked account back to the store: refreshed OAuth
+   * credentials, or RELINK_NEEDED when the provider refused them for good.
+   * Absent where nothing persists; OAuth connectors require it.
+   */
+  linkedAccount?: LinkedAccountWriter;
 }
 
 /** The per-request context every subgraph resolver receives. */
@@ -264,7 +277,16 @@ async function createContext<TConnector>(
             ...(options.rateLimitDelayMs
               ? { rateLimitDelayMs: options.rateLimitDelayMs }
               : {}),
+            ...(options.classifyError
+              ? { classifyError: options.classifyError }
+              : {}),
           }),
+        linkedAccount: {
+          updateCredentials: (credentials) =>
+            deps.store.updateCredentials(account.id, credentials),
+          markRelinkNeeded: () =>
+            deps.store.setLinkedAccountStatus(account.id, 'RELINK_NEEDED'),
+        },
       });
       return connector;
     },
@@ -304,6 +326,7 @@ export async function runSubgraph<TConnector>(
     databaseUrl: config.databaseUrl,
     sqlitePath: config.sqlitePath,
     sandboxEnabled: config.sandboxEnabled,
+    encryptionKeys: config.encryptionKeys,
     logger,
   });
   if (config.sandboxEnabled) {

@@ -6,6 +6,8 @@ import { createJiraSandbox } from './providers/jira';
 import { createPersonioSandbox } from './providers/personio';
 import { createLinearSandbox } from './providers/linear';
 import { createZendeskSandbox } from './providers/zendesk';
+import { createPipedriveSandbox } from './providers/pipedrive';
+import { createSalesforceSandbox } from './providers/salesforce';
 import { ACME_SEED, OTHER_SEED, generateOrganization } from './seed';
 import { RequestRecorder, type SandboxOrganization } from './types';
 
@@ -31,9 +33,9 @@ export function defaultOrganizations(): SandboxOrganization[] {
 
 /**
  * One HTTP app playing every sandbox provider, each under its own prefix:
- * `/bamboohr`, `/hibob`, `/personio`, `/hubspot`, `/jira`, `/zendesk`,
- * `/linear`. A linked account's base URL points at the prefix, exactly
- * where the real provider's host would be.
+ * `/bamboohr`, `/hibob`, `/personio`, `/hubspot`, `/salesforce`,
+ * `/pipedrive`, `/jira`, `/zendesk`, `/linear`. A linked account's base URL
+ * points at the prefix, exactly where the real provider's host would be.
  */
 export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const organizations = options.organizations ?? defaultOrganizations();
@@ -51,5 +53,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   app.use('/personio', createPersonioSandbox(providerOptions));
   app.use('/zendesk', createZendeskSandbox(providerOptions));
   app.use('/linear', createLinearSandbox(providerOptions));
+  app.use('/salesforce', createSalesforceSandbox(providerOptions));
+  app.use('/pipedrive', createPipedriveSandbox(providerOptions));
   return { app, recorder, organizations };
 }
