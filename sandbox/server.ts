@@ -8,11 +8,17 @@ import { createLinearSandbox } from './providers/linear';
 import { createZendeskSandbox } from './providers/zendesk';
 import { createPipedriveSandbox } from './providers/pipedrive';
 import { createSalesforceSandbox } from './providers/salesforce';
-import { ACME_SEED, OTHER_SEED, generateOrganization } from './seed';
+import {
+  ACME_SEED,
+  GLOBEX_SEED,
+  INITECH_SEED,
+  OTHER_SEED,
+  generateOrganization,
+} from './seed';
 import { RequestRecorder, type SandboxOrganization } from './types';
 
 export interface SandboxOptions {
-  /** Organizations to serve; default: `acme` and `other` from the seeds. */
+  /** Organizations to serve; default: see `defaultOrganizations`. */
   organizations?: readonly SandboxOrganization[];
   recorder?: RequestRecorder;
 }
@@ -23,11 +29,16 @@ export interface Sandbox {
   organizations: readonly SandboxOrganization[];
 }
 
-/** The default organizations: `acme` (acct_acme) and `other` (acct_other). */
+/**
+ * The default organizations: `acme`, `globex` and `initech` of the sandbox
+ * tenant, and `other` of the second tenant (account tokens `acct_<key>`).
+ */
 export function defaultOrganizations(): SandboxOrganization[] {
   return [
     { key: 'acme', data: generateOrganization(ACME_SEED) },
     { key: 'other', data: generateOrganization(OTHER_SEED) },
+    { key: 'globex', data: generateOrganization(GLOBEX_SEED) },
+    { key: 'initech', data: generateOrganization(INITECH_SEED) },
   ];
 }
 
