@@ -57,6 +57,21 @@ export interface ProviderClientOptions {
    * rather than holding its request.
    */
   maxRetryAfterMs?: number;
+  /**
+   * The linked account's cross-request cache (lib/cache.ts): reads (GET and
+   * `idempotent` POSTs) go through it; any other request invalidates it
+   * once it succeeds.
+   */
+  cache?: ProviderResponseCache;
+}
+
+/** What the client needs of a cache; `AccountCache` is the real one. */
+export interface ProviderResponseCache {
+  fetch<V>(
+    parts: { provider: string; resource: string; request: unknown },
+    load: () => Promise<V>,
+  ): Promise<V>;
+  invalidate(): Promise<void>;
 }
 
 /** One keep-alive pool per process, shared by every provider client. */
@@ -121,6 +136,7 @@ export class ProviderClient {
   private readonly timeoutMs: number;
   private readonly maxAttempts: number;
   private readonly maxRetryAfterMs: number;
+  private readonly cache: ProviderResponseCache | undefined;
 
   constructor(options: ProviderClientOptions) {
     this.provider = options.provider;
@@ -129,6 +145,7 @@ export class ProviderClient {
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.maxAttempts = options.maxAttempts ?? 3;
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? 5_000;
+    this.cache = options.cache;
     const { auth } = options;
     switch (auth.type) {
       case 'basic':
@@ -152,12 +169,39 @@ export class ProviderClient {
 
   /**
    * Sends the request, retrying as described on the class. Resolves with a
-   * 2xx (or 207) response; rejects with a `ProviderError` otherwise.
+   * 2xx (or 207) response; rejects with a `ProviderError` otherwise. With a
+   * cache, a read may be answered from it (see `cache`).
    */
   async request<T>(
     providerRequest: ProviderRequest,
   ): Promise<ProviderResponse<T>> {
     const method = providerRequest.method ?? 'GET';
+    const read =
+      method === 'GET' ||
+      (method === 'POST' && providerRequest.idempotent === true);
+    if (!this.cache) {
+      return this.sendWithRetries(providerRequest, method);
+    }
+    if (read) {
+      const { path, query, body } = providerRequest;
+      return this.cache.fetch(
+        {
+          provider: this.provider,
+          resource: providerRequest.route ?? method,
+          request: { method, base: this.baseUrl, path, query, body },
+        },
+        () => this.sendWithRetries<T>(providerRequest, method),
+      );
+    }
+    const response = await this.sendWithRetries<T>(providerRequest, method);
+    await this.cache.invalidate();
+    return response;
+  }
+
+  private async sendWithRetries<T>(
+    providerRequest: ProviderRequest,
+    method: HttpMethod,
+  ): Promise<ProviderResponse<T>> {
     const retryable =
       method !== 'POST' && method !== 'PATCH'
         ? true

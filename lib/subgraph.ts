@@ -21,6 +21,15 @@ import { registry } from './metrics';
 import { ensureSandboxTenants } from './sandbox';
 import { listen, type Listening } from './serve';
 import { Store, type LinkedAccount } from './store/store';
+import {
+  AccountCache,
+  CacheStore,
+  createCacheStore,
+  type StaleNotice,
+} from './cache';
+import { loaderBatchSize } from './loader-metrics';
+import { operationMetricsPlugin } from './operation-metrics';
+import { staleExtensionsPlugin } from './stale-extensions';
 
 export type { GraphQLResolverMap };
 
@@ -35,7 +44,15 @@ export interface ConnectorDeps {
     auth: ProviderAuth;
     baseUrl?: string;
     timeoutMs?: number;
+    /** `false` sends every read to the provider (default: cached). */
+    cache?: false;
   }): ProviderClient;
+  /**
+   * This linked account's cross-request cache (lib/cache.ts), for values a
+   * connector derives from several calls. Clients from `createClient`
+   * already cache their reads through it.
+   */
+  cache?: AccountCache | undefined;
 }
 
 /** The per-request context every subgraph resolver receives. */
@@ -44,6 +61,8 @@ export interface SubgraphContext<TConnector> {
   identity: Identity;
   category: Category;
   logger: Logger;
+  /** Cached entries served past their TTL because a provider failed. */
+  stale?: StaleNotice[];
   /**
    * This category's connector for the organization's linked account.
    * Throws `NOT_LINKED` when the organization has none, `RELINK_NEEDED`
@@ -73,8 +92,11 @@ export interface SubgraphDefinition<TConnector> {
 
 export interface SubgraphDeps {
   store: Store;
-  config: Pick<Config, 'identitySecret' | 'nodeEnv' | 'providerTimeoutMs'>;
+  config: Pick<Config, 'identitySecret' | 'nodeEnv' | 'providerTimeoutMs'> &
+    Partial<Pick<Config, 'cache'>>;
   logger: Logger;
+  /** The process's cache store; default: one in memory of its own. */
+  cache?: CacheStore;
 }
 
 export interface SubgraphApp {
@@ -142,6 +164,10 @@ export async function createSubgraphApp<TConnector>(
 ): Promise<SubgraphApp> {
   const { category } = definition;
   const logger = deps.logger;
+  deps = {
+    ...deps,
+    cache: deps.cache ?? CacheStore.create({ logger }),
+  };
   const schema = buildSubgraphSchema({
     typeDefs: definition.typeDefs,
     resolvers: definition.resolvers as GraphQLResolverMap<unknown>,
@@ -150,6 +176,8 @@ export async function createSubgraphApp<TConnector>(
     ApolloServerPluginLandingPageDisabled(),
     // Inline traces feed Apollo's hosted studio, which we do not use.
     ApolloServerPluginInlineTraceDisabled(),
+    operationMetricsPlugin(category),
+    staleExtensionsPlugin(),
   ];
   const server = new ApolloServer<SubgraphContext<TConnector>>({
     schema,
@@ -230,12 +258,31 @@ async function createContext<TConnector>(
 
   let connector: TConnector | undefined;
   const loaders = new Map<string, unknown>();
+  const stale: StaleNotice[] = [];
+  const cacheConfig = deps.config.cache;
+  const cache =
+    account && deps.cache && cacheConfig
+      ? new AccountCache(
+          deps.cache,
+          cacheConfig,
+          { tenantId: identity.tenantId, linkedAccountId: account.id },
+          (notice) => {
+            logger.warn(
+              { provider: notice.provider, resource: notice.resource },
+              'provider failed; served a stale cache entry',
+            );
+            stale.push({ ...notice, category });
+          },
+          logger,
+        )
+      : undefined;
 
   return {
     requestId,
     identity,
     category,
     logger,
+    stale,
     connector() {
       if (!account) {
         throw tributaryError(
@@ -253,6 +300,7 @@ async function createContext<TConnector>(
       }
       connector ??= definition.createConnector(account, {
         logger,
+        cache,
         createClient: (options) =>
           new ProviderClient({
             provider: account.provider,
@@ -260,6 +308,7 @@ async function createContext<TConnector>(
             auth: options.auth,
             logger,
             timeoutMs: options.timeoutMs ?? deps.config.providerTimeoutMs,
+            ...(cache && options.cache !== false ? { cache } : {}),
           }),
       });
       return connector;
@@ -274,8 +323,13 @@ async function createContext<TConnector>(
         // A batch function that throws synchronously (`connector()` with no
         // linked account) would otherwise surface as DataLoader's TypeError
         // instead of the coded error it threw.
-        const safeBatch: DataLoader.BatchLoadFn<K, V> = async (keys) =>
-          batch(keys);
+        const safeBatch: DataLoader.BatchLoadFn<K, V> = async (keys) => {
+          loaderBatchSize.observe(
+            { loader: name.split(':')[0] ?? name },
+            keys.length,
+          );
+          return batch(keys);
+        };
         loader = new DataLoader<K, V, C>(safeBatch, options);
         loaders.set(name, loader);
       }
@@ -302,6 +356,7 @@ export async function runSubgraph<TConnector>(
     sandboxEnabled: config.sandboxEnabled,
     logger,
   });
+  const cache = createCacheStore(config, logger);
   if (config.sandboxEnabled) {
     await ensureSandboxTenants(store, {
       sandboxUrl: config.sandboxUrl,
@@ -312,6 +367,7 @@ export async function runSubgraph<TConnector>(
     store,
     config,
     logger,
+    cache,
   });
   const listening = await listen(subgraph.app, {
     port: config.subgraphPorts[definition.category],
@@ -325,6 +381,7 @@ export async function runSubgraph<TConnector>(
     await listening.close();
     await subgraph.stop();
     await store.close();
+    await cache.close();
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown());

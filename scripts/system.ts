@@ -3,6 +3,7 @@ import { createGateway } from '../gateway/server';
 import type { Category } from '../lib/categories';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
+import { createCacheStore } from '../lib/cache';
 import { ensureSandboxTenants } from '../lib/sandbox';
 import { listen, type Listening } from '../lib/serve';
 import { Store } from '../lib/store/store';
@@ -84,12 +85,14 @@ export async function startSystem(
     await ensureSandboxTenants(store, { sandboxUrl, logger });
   }
 
+  const cache = createCacheStore(config, logger);
   const subgraphUrls = {} as Record<Category, string>;
   for (const definition of SUBGRAPHS) {
     const subgraph = await createSubgraphApp(definition, {
       store,
       config,
       logger: logger.child({ component: definition.category }),
+      cache,
     });
     subgraphApps.push(subgraph);
     const listening = await listen(subgraph.app, {
@@ -109,6 +112,7 @@ export async function startSystem(
       'utf8',
     ),
     subgraphUrls: { ...subgraphUrls, ...config.subgraphUrls },
+    cache,
   });
   const gatewayListening = await listen(gateway.app, {
     port: options.anyPorts ? 0 : config.gatewayPort,
@@ -133,6 +137,7 @@ export async function startSystem(
       if (ownsStore) {
         await store.close();
       }
+      await cache.close();
     },
   };
 }

@@ -8,7 +8,9 @@ import { connectionFromPages } from '../../lib/pagination';
 import type { Connection, Page } from '../../lib/pagination';
 import { fromGlobalId, toGlobalId } from '../../lib/ids';
 import { scalarResolvers } from '../../lib/scalars';
+import { selectsField } from '../../lib/selection';
 import type { GraphQLResolverMap, SubgraphContext } from '../../lib/subgraph';
+import type { GraphQLResolveInfo } from 'graphql';
 import type { CrmConnector } from './connector';
 import type {
   CrmAccount,
@@ -117,7 +119,10 @@ async function ownedOpportunities(
   employee: EmployeeReference,
   args: OpportunityArgs,
   ctx: Context,
+  info: GraphQLResolveInfo,
 ): Promise<Connection<Opportunity>> {
+  // Accounts cost a provider call of their own: read them only if asked.
+  const withAccounts = selectsField(info, 'account');
   const email = employee.workEmail?.trim().toLowerCase();
   if (!email) {
     return emptyConnection();
@@ -133,13 +138,16 @@ async function ownedOpportunities(
     fetchPage: (cursor, limit) =>
       pageOfParent(
         ctx,
-        `crm.opportunityPagesOfOwners:${status ?? '*'}`,
+        `crm.opportunityPagesOfOwners:${status ?? '*'}:${withAccounts}`,
         cursor,
         limit,
         async (ownerIds) =>
-          ctx
-            .connector()
-            .getOpportunityPagesOfOwners(ownerIds, { cursor, limit, status }),
+          ctx.connector().getOpportunityPagesOfOwners(ownerIds, {
+            cursor,
+            limit,
+            status,
+            withAccounts,
+          }),
       ).load(user.remoteId),
   });
 }

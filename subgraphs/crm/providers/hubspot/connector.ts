@@ -404,12 +404,16 @@ export class HubspotCrmConnector implements CrmConnector {
             args,
           );
 
-    // Company associations for the kept deals only, in one call per 1,000.
+    // Company associations for the kept deals only, in one call per 1,000,
+    // and only when the accounts were asked for.
     const kept = [...pages.values()].flatMap((page) => page.items);
-    const associated = await this.associationsOf(
-      'deals',
-      kept.map((row) => row.object.id),
-    );
+    const associated =
+      args.withAccounts === false
+        ? new Map<string, AssociatedIds>()
+        : await this.associationsOf(
+            'deals',
+            kept.map((row) => row.object.id),
+          );
     return ownerRemoteIds.map((owner) => {
       const page = pages.get(owner) ?? { items: [], nextCursor: null };
       return {
