@@ -196,6 +196,17 @@ export class CacheStore {
     };
   }
 
+  /**
+   * Empties the in-memory store (benchmarks measure cold requests with it).
+   * Refused on Redis: a shared store is never cleared wholesale.
+   */
+  async clearMemory(): Promise<void> {
+    if (this.kind !== 'memory') {
+      throw new Error('Only an in-memory cache store can be cleared.');
+    }
+    await this.keyv.clear();
+  }
+
   /** Closes the Redis connection, if any; bounded like every call. */
   async close(): Promise<void> {
     try {

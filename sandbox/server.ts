@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import { createBamboohrSandbox } from './providers/bamboohr';
 import { createHubspotSandbox } from './providers/hubspot';
+import { latency } from './latency';
 import { createJiraSandbox } from './providers/jira';
 import { ACME_SEED, OTHER_SEED, generateOrganization } from './seed';
 import { RequestRecorder, type SandboxOrganization } from './types';
@@ -9,6 +10,8 @@ export interface SandboxOptions {
   /** Organizations to serve; default: `acme` and `other` from the seeds. */
   organizations?: readonly SandboxOrganization[];
   recorder?: RequestRecorder;
+  /** Added delay of every provider answer, in ms (default 0). */
+  latencyMs?: number;
 }
 
 export interface Sandbox {
@@ -39,6 +42,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   app.get('/health', (_request, response) => {
     response.json({ status: 'ok' });
   });
+  app.use(latency(options.latencyMs ?? 0));
   app.use('/bamboohr', createBamboohrSandbox(providerOptions));
   app.use('/hubspot', createHubspotSandbox(providerOptions));
   app.use('/jira', createJiraSandbox(providerOptions));

@@ -3,7 +3,7 @@ import { createGateway } from '../gateway/server';
 import type { Category } from '../lib/categories';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
-import { createCacheStore } from '../lib/cache';
+import { createCacheStore, type CacheStore } from '../lib/cache';
 import { ensureSandboxTenants } from '../lib/sandbox';
 import { listen, type Listening } from '../lib/serve';
 import { Store } from '../lib/store/store';
@@ -35,6 +35,8 @@ export interface RunningSystem {
   subgraphUrls: Record<Category, string>;
   store: Store;
   recorder: RequestRecorder | undefined;
+  /** The process's cross-request cache store (lib/cache.ts). */
+  cache: CacheStore;
   stop(): Promise<void>;
 }
 
@@ -60,9 +62,12 @@ export async function startSystem(
   let sandboxUrl: string | undefined;
   let recorder: RequestRecorder | undefined;
   if (config.sandboxEnabled) {
-    const sandbox = createSandbox(
-      options.organizations ? { organizations: options.organizations } : {},
-    );
+    const sandbox = createSandbox({
+      ...(options.organizations
+        ? { organizations: options.organizations }
+        : {}),
+      latencyMs: config.sandboxLatencyMs,
+    });
     const listening = await listen(sandbox.app, {
       port: options.anyPorts ? 0 : config.sandboxPort,
       host,
@@ -126,6 +131,7 @@ export async function startSystem(
     subgraphUrls,
     store,
     recorder,
+    cache,
     async stop() {
       for (const server of servers.reverse()) {
         await server.close();
