@@ -20,6 +20,7 @@ import { Keyv } from 'keyv';
 import KeyvRedis from '@keyv/redis';
 import { Counter } from 'prom-client';
 import type { CacheConfig } from './config';
+import { ErrorCode, ProviderError } from './errors';
 import type { Logger } from './logger';
 import { registry } from './metrics';
 
@@ -127,6 +128,11 @@ export class CacheStore {
       this.kind = 'memory';
       this.keyv = new Keyv({
         store: new BoundedMap(options.memoryMaxEntries ?? 50_000),
+        // In memory, values are kept as they are: parsing JSON back on every
+        // hit was a tenth of a warm request's time. Callers treat cached
+        // values as immutable.
+        serialize: undefined,
+        deserialize: undefined,
       });
     }
     // keyv re-emits store errors; unlistened, an `error` event would crash
@@ -295,6 +301,16 @@ export interface CacheKeyParts {
   request: unknown;
 }
 
+/** Failures of the provider's availability, which old data may cover. */
+function servesStale(error: unknown): boolean {
+  return (
+    error instanceof ProviderError &&
+    (error.code === ErrorCode.UPSTREAM_UNAVAILABLE ||
+      error.code === ErrorCode.UPSTREAM_TIMEOUT ||
+      error.code === ErrorCode.UPSTREAM_RATE_LIMITED)
+  );
+}
+
 function digest(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('base64url');
 }
@@ -327,8 +343,10 @@ export class AccountCache {
    * The cached value for `parts`, or `load()`'s, stored for next time.
    * Fresh: served without a call. Past its TTL but within the
    * stale-while-revalidate window: served, and refreshed in the background.
-   * Older: loaded; if loading fails and an entry is still kept
-   * (stale-if-error), that entry is served and reported through `onStale`.
+   * Older: loaded; if the provider is unavailable, times out or keeps
+   * rate limiting and an entry is still kept (stale-if-error), that entry
+   * is served and reported through `onStale`. Other failures (rejected
+   * credentials, not found) are never hidden behind old data.
    * `load` rejections propagate when there is nothing to fall back on.
    */
   async fetch<V>(parts: CacheKeyParts, load: () => Promise<V>): Promise<V> {
@@ -360,7 +378,7 @@ export class AccountCache {
     try {
       return await this.refresh(key, ttlMs, load);
     } catch (error: unknown) {
-      if (!entry) {
+      if (!entry || !servesStale(error)) {
         throw error;
       }
       cacheRequests.inc({ resource: resourceLabel, result: 'stale_if_error' });
