@@ -123,7 +123,12 @@ export class CacheStore {
         },
         { throwOnConnectError: false, connectionTimeout: 1_000 },
       );
-      this.keyv = new Keyv({ store, useKeyPrefix: false });
+      // No keyv namespace: keys are exactly `<keyPrefix>:<namespace>:…`.
+      this.keyv = new Keyv({
+        store,
+        namespace: undefined,
+        useKeyPrefix: false,
+      });
     } else {
       this.kind = 'memory';
       this.keyv = new Keyv({
