@@ -128,6 +128,66 @@ describe('the flagship query with the cross-request cache', () => {
   });
 });
 
+describe('a provider failing after its cache entries expired', () => {
+  let system: RunningSystem;
+
+  beforeAll(async () => {
+    system = await startTestSystem({
+      CACHE_TTL_SECONDS: '1',
+      CACHE_TTL_BY_RESOURCE: 'bamboohr:/v1/employees=1',
+      CACHE_STALE_WHILE_REVALIDATE_SECONDS: '0',
+      CACHE_STALE_IF_ERROR_SECONDS: '60',
+    });
+  });
+  afterAll(async () => {
+    await system.stop();
+  });
+
+  it('is answered from the stale entries, and the response says so', async () => {
+    const query =
+      '{ employees(first: 3) { edges { node { remoteId firstName } } } }';
+    const fresh = await graphql(system.gatewayUrl, query, SANDBOX);
+    expect(fresh.errors).toBeUndefined();
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+
+    // The sandbox answers 500 to everything from now on.
+    const recorder = system.recorder;
+    if (!recorder) throw new Error('no sandbox');
+    const record = recorder.record.bind(recorder);
+    recorder.record = () => {
+      throw new Error('sandbox outage');
+    };
+    try {
+      const response = await fetch(system.gatewayUrl, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${SANDBOX.apiKey}`,
+          'x-account-token': SANDBOX.accountToken,
+        },
+        body: JSON.stringify({ query }),
+      });
+      const body = (await response.json()) as {
+        data?: unknown;
+        errors?: unknown;
+        extensions?: { stale?: unknown };
+      };
+      expect(body.errors).toBeUndefined();
+      expect(body.data).toEqual(fresh.data);
+      expect(body.extensions?.stale).toEqual([
+        {
+          category: 'hris',
+          provider: 'bamboohr',
+          resource: '/v1/employees',
+          ageSeconds: expect.any(Number) as number,
+        },
+      ]);
+    } finally {
+      recorder.record = record;
+    }
+  });
+});
+
 describe('AccountCache', () => {
   const policy = {
     ttlSeconds: 60,
