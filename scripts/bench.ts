@@ -115,16 +115,17 @@ function percentile(samples: number[], p: number): number {
 }
 
 /**
- * Sequential waves of provider calls: requests arriving within half the
- * added latency of the wave's first belong to it. Each wave costs one
- * added latency, so `waves × latency` is the least a cold query can take.
+ * Sequential waves of provider calls: requests arriving within 80% of the
+ * added latency after the wave's first belong to it (a call that depends
+ * on another arrives at least one added latency later). Each wave costs
+ * one added latency, so `waves × latency` is the least a cold query takes.
  */
 function waves(requests: readonly RecordedRequest[]): number {
   const times = requests.map((request) => request.at).sort((a, b) => a - b);
   let count = 0;
   let waveStart = Number.NEGATIVE_INFINITY;
   for (const at of times) {
-    if (at - waveStart > Math.max(latencyMs / 2, 2)) {
+    if (at - waveStart > Math.max(latencyMs * 0.8, 2)) {
       count += 1;
       waveStart = at;
     }
