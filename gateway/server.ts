@@ -22,6 +22,7 @@ import { operationMetricsPlugin } from '../lib/operation-metrics';
 import { staleExtensionsPlugin } from '../lib/stale-extensions';
 import { authenticate, authenticationMessage } from './auth';
 import { createQueryPlanCache } from './query-plan-cache';
+import { responseCachePlugin } from './response-cache';
 import { createSubgraphFetcher } from './subgraph-fetcher';
 
 /** Per-request context of the gateway. */
@@ -38,7 +39,8 @@ export interface GatewayOptions {
   config: Pick<
     Config,
     'identitySecret' | 'identityTtlSeconds' | 'nodeEnv' | 'sandboxEnabled'
-  >;
+  > &
+    Partial<Pick<Config, 'cache'>>;
   store: Store;
   logger: Logger;
   /** The composed supergraph SDL (schema/supergraph.graphql). */
@@ -136,6 +138,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       landingPage,
       operationMetricsPlugin('gateway'),
       staleExtensionsPlugin(),
+      ...(options.cache && config.cache?.responseTtlSeconds
+        ? [
+            responseCachePlugin<GatewayContext>(
+              options.cache,
+              config.cache.responseTtlSeconds * 1000,
+            ),
+          ]
+        : []),
     ],
     includeStacktraceInErrorResponses: false,
     introspection: config.nodeEnv !== 'production',

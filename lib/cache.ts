@@ -25,7 +25,19 @@ import type { Logger } from './logger';
 import { registry } from './metrics';
 
 /** The uses of the store; each one is a key namespace of its own. */
-export type CacheNamespace = 'data' | 'plans' | 'apq' | 'meta';
+export type CacheNamespace = 'data' | 'plans' | 'apq' | 'meta' | 'responses';
+
+/**
+ * The `meta` key of a linked account's generation: bumped by a write
+ * through the account, it is part of every data key of that account (and
+ * of the gateway's response keys), so a write invalidates them all.
+ */
+export function generationKey(
+  tenantId: string,
+  linkedAccountId: string,
+): string {
+  return `${tenantId}:${linkedAccountId}`;
+}
 
 export interface CacheStoreOptions {
   /** `redis://…`; unset keeps everything in this process's memory. */
@@ -445,7 +457,7 @@ export class AccountCache {
   }
 
   private generationKey(): string {
-    return `${this.scope.tenantId}:${this.scope.linkedAccountId}`;
+    return generationKey(this.scope.tenantId, this.scope.linkedAccountId);
   }
 
   private async key(parts: CacheKeyParts): Promise<string> {

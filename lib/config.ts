@@ -70,6 +70,7 @@ const schema = z.object({
     .min(0)
     .default(30),
   CACHE_STALE_IF_ERROR_SECONDS: z.coerce.number().int().min(0).default(3_600),
+  CACHE_RESPONSE_TTL_SECONDS: z.coerce.number().int().min(0).optional(),
   CACHE_TIMEOUT_MS: z.coerce.number().int().min(1).max(10_000).default(150),
   SANDBOX_LATENCY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   LOG_LEVEL: z
@@ -111,6 +112,11 @@ export interface CacheConfig {
   ttlByResource: Record<string, number>;
   staleWhileRevalidateSeconds: number;
   staleIfErrorSeconds: number;
+  /**
+   * How long the gateway keeps whole query responses, in seconds; by
+   * default the shortest provider data TTL, 0 when the data cache is off.
+   */
+  responseTtlSeconds: number;
 }
 
 /**
@@ -159,6 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   const values = parsed.data;
+  const ttlByResource = parseTtlByResource(values.CACHE_TTL_BY_RESOURCE);
   const production = values.NODE_ENV === 'production';
   if (production && !values.TRIBUTARY_IDENTITY_SECRET) {
     throw new ConfigError([
@@ -191,11 +198,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     providerTimeoutMs: values.PROVIDER_TIMEOUT_MS,
     logLevel: values.LOG_LEVEL,
     cache: {
+      responseTtlSeconds:
+        values.CACHE_TTL_SECONDS === 0
+          ? 0
+          : (values.CACHE_RESPONSE_TTL_SECONDS ??
+            Math.min(
+              values.CACHE_TTL_SECONDS,
+              ...Object.values(ttlByResource),
+            )),
       redisUrl: values.REDIS_URL,
       keyPrefix: values.CACHE_KEY_PREFIX,
       timeoutMs: values.CACHE_TIMEOUT_MS,
       ttlSeconds: values.CACHE_TTL_SECONDS,
-      ttlByResource: parseTtlByResource(values.CACHE_TTL_BY_RESOURCE),
+      ttlByResource,
       staleWhileRevalidateSeconds: values.CACHE_STALE_WHILE_REVALIDATE_SECONDS,
       staleIfErrorSeconds: values.CACHE_STALE_IF_ERROR_SECONDS,
     },

@@ -6,6 +6,11 @@
  * - Flagship: `operations/Flagship.graphql` at `employees(first: 50)`;
  * - Reverse: 50 tickets with their assignees' HRIS employees.
  *
+ * Warm runs repeat the identical query, which the gateway answers from its
+ * whole-response cache; the "data cache only" rows make every warm query
+ * unique (an extra `__typename` alias), so they measure planning, the
+ * subgraphs and the provider data cache without the response cache.
+ *
  * Prints a table (`--json`: JSON) with provider calls per query, what an
  * unbatched resolver would make, p50/p99 cold and warm, warm requests per
  * second, the `{ __typename }` p50 through the gateway and peak RSS, then
@@ -146,11 +151,23 @@ interface Measured {
   warmRps: number;
 }
 
+/**
+ * `query` made unique by an alias, so the gateway's whole-response cache
+ * never answers it and only the provider data cache is measured.
+ */
+let uniqueSerial = 0;
+function unique(query: string): string {
+  uniqueSerial += 1;
+  return query.replace('{', `{ u${uniqueSerial}: __typename `);
+}
+
 async function measure(
   name: string,
   query: string,
   unbatched: (body: QueryResult) => number,
+  options: { dataCacheOnly?: boolean } = {},
 ): Promise<Measured> {
+  const warmQuery = () => (options.dataCacheOnly ? unique(query) : query);
   // Cold: the provider data cache is emptied before every run.
   const cold: number[] = [];
   let providerCalls = 0;
@@ -168,11 +185,11 @@ async function measure(
 
   // Warm: the same query again, the cache filled by the last cold run.
   recorder.clear();
-  await run(query);
+  await run(warmQuery());
   const repeatCalls = recorder.requests.length;
   const warm: number[] = [];
   for (let index = 0; index < warmRuns; index += 1) {
-    warm.push((await run(query)).ms);
+    warm.push((await run(warmQuery())).ms);
   }
 
   // Throughput: a fixed time at a fixed concurrency.
@@ -181,7 +198,7 @@ async function measure(
   await Promise.all(
     Array.from({ length: THROUGHPUT_CONCURRENCY }, async () => {
       while (performance.now() < until) {
-        await run(query);
+        await run(warmQuery());
         completed += 1;
       }
     }),
@@ -236,6 +253,12 @@ for (let index = 0; index < warmRuns; index += 1) {
 const results = [
   await measure('Flagship (first: 50)', FLAGSHIP, unbatchedFlagship),
   await measure('Reverse join (50 tickets)', REVERSE, unbatchedReverse),
+  await measure('Flagship, data cache only', FLAGSHIP, unbatchedFlagship, {
+    dataCacheOnly: true,
+  }),
+  await measure('Reverse, data cache only', REVERSE, unbatchedReverse, {
+    dataCacheOnly: true,
+  }),
 ];
 const typenameP50 = percentile(typename, 50);
 const peakRssMiB = process.resourceUsage().maxRSS / 1024;
@@ -245,12 +268,12 @@ const targets = {
   flagshipCallsAtMost8:
     results[0]?.providerCalls !== undefined && results[0].providerCalls <= 8,
   repeatCostsNothing: results.every((result) => result.repeatCalls === 0),
-  warmP50AtMost2xTypename: results.every(
-    (result) => result.warmP50 <= 2 * typenameP50,
-  ),
-  coldWithinRoundTrips: results.every(
-    (result) => result.coldP50 <= result.waves * latencyMs + 30,
-  ),
+  warmP50AtMost2xTypename: results
+    .slice(0, 2)
+    .every((result) => result.warmP50 <= 2 * typenameP50),
+  coldWithinRoundTrips: results
+    .slice(0, 2)
+    .every((result) => result.coldP50 <= result.waves * latencyMs + 30),
 };
 
 if (flags.json) {

@@ -82,7 +82,16 @@ describe('the flagship query with the cross-request cache', () => {
   });
 
   it('reports cache results, loader batch sizes and operations on /metrics', async () => {
-    await graphql(system.gatewayUrl, FLAGSHIP_50, SANDBOX);
+    // Another query than before (the gateway cached that whole response),
+    // needing the Jira user directory the data cache already holds.
+    const query = `query Flagship {
+      employees(first: 50) {
+        edges { node { assignedTickets(first: 1) { edges { node { id } } } } }
+      }
+    }`;
+    expect((await graphql(system.gatewayUrl, query, SANDBOX)).errors).toBe(
+      undefined,
+    );
     const metrics = await (await fetch(metricsUrl(system))).text();
     expect(metrics).toMatch(
       /tributary_cache_requests_total\{resource="jira:\/rest\/api\/3\/users\/search",result="hit"\} [1-9]/,
@@ -97,6 +106,46 @@ describe('the flagship query with the cross-request cache', () => {
       'tributary_graphql_operation_duration_seconds_bucket{le="0.005",server="hris"',
     );
     expect(metrics).toContain('tributary_provider_request_duration_seconds');
+  });
+
+  it('answers an identical query from the gateway response cache, per API key', async () => {
+    const query = '{ employees(first: 4) { edges { node { remoteId } } } }';
+    const metrics = async () => {
+      const text = await (await fetch(metricsUrl(system))).text();
+      return {
+        hits: sum(
+          text
+            .split('\n')
+            .filter((line) => line.includes('result="hit"'))
+            .join('\n'),
+          'tributary_response_cache_requests_total',
+        ),
+        hris: sum(
+          text
+            .split('\n')
+            .filter((line) => line.includes('server="hris"'))
+            .join('\n'),
+          'tributary_graphql_operations_total',
+        ),
+      };
+    };
+    const first = await graphql(system.gatewayUrl, query, SANDBOX);
+    const before = await metrics();
+    const repeat = await graphql(system.gatewayUrl, query, SANDBOX);
+    const after = await metrics();
+    expect(repeat.data).toEqual(first.data);
+    expect(after.hits - before.hits).toBe(1);
+    expect(after.hris).toBe(before.hris);
+
+    // Another API key of the same organization (other scopes) is answered
+    // by the subgraphs, not from the first key's cached response.
+    await graphql(system.gatewayUrl, query, {
+      apiKey: 'sk_sandbox_pii',
+      accountToken: SANDBOX.accountToken,
+    });
+    const third = await metrics();
+    expect(third.hits).toBe(after.hits);
+    expect(third.hris).toBeGreaterThan(after.hris);
   });
 
   it('never serves one tenant the cached data of another with the same remote ids', async () => {
