@@ -17,7 +17,13 @@ import { IDENTITY_HEADER, signIdentity } from '../lib/identity';
 import type { Logger } from '../lib/logger';
 import { registry } from '../lib/metrics';
 import type { Principal, Store } from '../lib/store/store';
+import type { CacheStore, StaleNotice } from '../lib/cache';
+import { operationMetricsPlugin } from '../lib/operation-metrics';
+import { staleExtensionsPlugin } from '../lib/stale-extensions';
 import { authenticate, authenticationMessage } from './auth';
+import { createQueryPlanCache } from './query-plan-cache';
+import { responseCachePlugin } from './response-cache';
+import { createSubgraphFetcher } from './subgraph-fetcher';
 
 /** Per-request context of the gateway. */
 export interface GatewayContext {
@@ -25,19 +31,24 @@ export interface GatewayContext {
   principal: Principal;
   /** The signed identity forwarded to every subgraph of this request. */
   identityToken: Promise<string>;
+  /** Stale cache entries the subgraphs reported serving. */
+  stale: StaleNotice[];
 }
 
 export interface GatewayOptions {
   config: Pick<
     Config,
     'identitySecret' | 'identityTtlSeconds' | 'nodeEnv' | 'sandboxEnabled'
-  >;
+  > &
+    Partial<Pick<Config, 'cache'>>;
   store: Store;
   logger: Logger;
   /** The composed supergraph SDL (schema/supergraph.graphql). */
   supergraphSdl: string;
   /** Routing URL overrides by subgraph name; others keep the supergraph's. */
   subgraphUrls?: Partial<Record<Category, string>>;
+  /** The process's cache store, for query plans (lib/cache.ts). */
+  cache?: CacheStore;
 }
 
 export interface Gateway {
@@ -61,6 +72,19 @@ class IdentityDataSource extends RemoteGraphQLDataSource<GatewayContext> {
       request.http?.headers.set('x-request-id', context.requestId);
     }
   }
+
+  override didReceiveResponse({
+    response,
+    context,
+  }: Parameters<
+    NonNullable<RemoteGraphQLDataSource<GatewayContext>['didReceiveResponse']>
+  >[0]) {
+    const stale = response.extensions?.stale;
+    if (Array.isArray(stale) && 'stale' in context) {
+      context.stale.push(...(stale as StaleNotice[]));
+    }
+    return response;
+  }
 }
 
 /**
@@ -72,12 +96,17 @@ class IdentityDataSource extends RemoteGraphQLDataSource<GatewayContext> {
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const { config, store, logger } = options;
   const overrides = options.subgraphUrls ?? {};
+  const subgraphHttp = createSubgraphFetcher();
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     buildService: ({ name, url }) =>
       new IdentityDataSource({
         url: overrides[name as Category] ?? url,
+        fetcher: subgraphHttp.fetcher,
       }),
+    queryPlannerConfig: {
+      cache: createQueryPlanCache(options.cache, options.supergraphSdl),
+    },
     logger: {
       debug: (message) => logger.debug(message),
       info: (message) => logger.info(message),
@@ -105,7 +134,19 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   const server = new ApolloServer<GatewayContext>({
     gateway,
-    plugins: [landingPage],
+    plugins: [
+      landingPage,
+      operationMetricsPlugin('gateway'),
+      staleExtensionsPlugin(),
+      ...(options.cache && config.cache?.responseTtlSeconds
+        ? [
+            responseCachePlugin<GatewayContext>(
+              options.cache,
+              config.cache.responseTtlSeconds * 1000,
+            ),
+          ]
+        : []),
+    ],
     includeStacktraceInErrorResponses: false,
     introspection: config.nodeEnv !== 'production',
     logger: {
@@ -196,10 +237,16 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
             ttlSeconds: config.identityTtlSeconds,
           },
         );
-        return { requestId, principal, identityToken };
+        return { requestId, principal, identityToken, stale: [] };
       },
     }),
   );
 
-  return { app, stop: () => server.stop() };
+  return {
+    app,
+    stop: async () => {
+      await server.stop();
+      await subgraphHttp.close();
+    },
+  };
 }

@@ -27,6 +27,15 @@ import type { LinkedAccountWriter } from './oauth';
 import { ensureSandboxTenants } from './sandbox';
 import { listen, type Listening } from './serve';
 import { Store, type LinkedAccount } from './store/store';
+import {
+  AccountCache,
+  CacheStore,
+  createCacheStore,
+  type StaleNotice,
+} from './cache';
+import { loaderBatchSize } from './loader-metrics';
+import { operationMetricsPlugin } from './operation-metrics';
+import { staleExtensionsPlugin } from './stale-extensions';
 
 export type { GraphQLResolverMap };
 
@@ -43,6 +52,8 @@ export interface ConnectorDeps {
     timeoutMs?: number;
     rateLimitDelayMs?: RateLimitDelay;
     classifyError?: ProviderClientOptions['classifyError'];
+    /** `false` sends every read to the provider (default: cached). */
+    cache?: false;
   }): ProviderClient;
   /**
    * Writes this linked account back to the store: refreshed OAuth
@@ -50,6 +61,12 @@ export interface ConnectorDeps {
    * Absent where nothing persists; OAuth connectors require it.
    */
   linkedAccount?: LinkedAccountWriter;
+  /**
+   * This linked account's cross-request cache (lib/cache.ts), for values a
+   * connector derives from several calls. Clients from `createClient`
+   * already cache their reads through it.
+   */
+  cache?: AccountCache | undefined;
 }
 
 /** The per-request context every subgraph resolver receives. */
@@ -58,6 +75,8 @@ export interface SubgraphContext<TConnector> {
   identity: Identity;
   category: Category;
   logger: Logger;
+  /** Cached entries served past their TTL because a provider failed. */
+  stale?: StaleNotice[];
   /**
    * This category's connector for the organization's linked account.
    * Throws `NOT_LINKED` when the organization has none, `RELINK_NEEDED`
@@ -87,8 +106,11 @@ export interface SubgraphDefinition<TConnector> {
 
 export interface SubgraphDeps {
   store: Store;
-  config: Pick<Config, 'identitySecret' | 'nodeEnv' | 'providerTimeoutMs'>;
+  config: Pick<Config, 'identitySecret' | 'nodeEnv' | 'providerTimeoutMs'> &
+    Partial<Pick<Config, 'cache'>>;
   logger: Logger;
+  /** The process's cache store; default: one in memory of its own. */
+  cache?: CacheStore;
 }
 
 export interface SubgraphApp {
@@ -156,6 +178,10 @@ export async function createSubgraphApp<TConnector>(
 ): Promise<SubgraphApp> {
   const { category } = definition;
   const logger = deps.logger;
+  deps = {
+    ...deps,
+    cache: deps.cache ?? CacheStore.create({ logger }),
+  };
   const schema = buildSubgraphSchema({
     typeDefs: definition.typeDefs,
     resolvers: definition.resolvers as GraphQLResolverMap<unknown>,
@@ -164,6 +190,8 @@ export async function createSubgraphApp<TConnector>(
     ApolloServerPluginLandingPageDisabled(),
     // Inline traces feed Apollo's hosted studio, which we do not use.
     ApolloServerPluginInlineTraceDisabled(),
+    operationMetricsPlugin(category),
+    staleExtensionsPlugin(),
   ];
   const server = new ApolloServer<SubgraphContext<TConnector>>({
     schema,
@@ -244,12 +272,31 @@ async function createContext<TConnector>(
 
   let connector: TConnector | undefined;
   const loaders = new Map<string, unknown>();
+  const stale: StaleNotice[] = [];
+  const cacheConfig = deps.config.cache;
+  const cache =
+    account && deps.cache && cacheConfig
+      ? new AccountCache(
+          deps.cache,
+          cacheConfig,
+          { tenantId: identity.tenantId, linkedAccountId: account.id },
+          (notice) => {
+            logger.warn(
+              { provider: notice.provider, resource: notice.resource },
+              'provider failed; served a stale cache entry',
+            );
+            stale.push({ ...notice, category });
+          },
+          logger,
+        )
+      : undefined;
 
   return {
     requestId,
     identity,
     category,
     logger,
+    stale,
     connector() {
       if (!account) {
         throw tributaryError(
@@ -267,6 +314,7 @@ async function createContext<TConnector>(
       }
       connector ??= definition.createConnector(account, {
         logger,
+        cache,
         createClient: (options) =>
           new ProviderClient({
             provider: account.provider,
@@ -280,6 +328,7 @@ async function createContext<TConnector>(
             ...(options.classifyError
               ? { classifyError: options.classifyError }
               : {}),
+            ...(cache && options.cache !== false ? { cache } : {}),
           }),
         linkedAccount: {
           updateCredentials: (credentials) =>
@@ -300,8 +349,13 @@ async function createContext<TConnector>(
         // A batch function that throws synchronously (`connector()` with no
         // linked account) would otherwise surface as DataLoader's TypeError
         // instead of the coded error it threw.
-        const safeBatch: DataLoader.BatchLoadFn<K, V> = async (keys) =>
-          batch(keys);
+        const safeBatch: DataLoader.BatchLoadFn<K, V> = async (keys) => {
+          loaderBatchSize.observe(
+            { loader: name.split(':')[0] ?? name },
+            keys.length,
+          );
+          return batch(keys);
+        };
         loader = new DataLoader<K, V, C>(safeBatch, options);
         loaders.set(name, loader);
       }
@@ -329,6 +383,7 @@ export async function runSubgraph<TConnector>(
     encryptionKeys: config.encryptionKeys,
     logger,
   });
+  const cache = createCacheStore(config, logger);
   if (config.sandboxEnabled) {
     await ensureSandboxTenants(store, {
       sandboxUrl: config.sandboxUrl,
@@ -339,6 +394,7 @@ export async function runSubgraph<TConnector>(
     store,
     config,
     logger,
+    cache,
   });
   const listening = await listen(subgraph.app, {
     port: config.subgraphPorts[definition.category],
@@ -352,6 +408,7 @@ export async function runSubgraph<TConnector>(
     await listening.close();
     await subgraph.stop();
     await store.close();
+    await cache.close();
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown());

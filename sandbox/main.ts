@@ -6,7 +6,7 @@ import { createSandbox } from './server';
 // The sandbox providers as their own process.
 const config = loadConfig();
 const logger = createLogger({ name: 'sandbox' });
-const sandbox = createSandbox();
+const sandbox = createSandbox({ latencyMs: config.sandboxLatencyMs });
 const listening = await listen(sandbox.app, {
   port: config.sandboxPort,
   host: config.host,

@@ -2,6 +2,7 @@ import express, { type Express } from 'express';
 import { createBamboohrSandbox } from './providers/bamboohr';
 import { createHibobSandbox } from './providers/hibob';
 import { createHubspotSandbox } from './providers/hubspot';
+import { latency } from './latency';
 import { createJiraSandbox } from './providers/jira';
 import { createPersonioSandbox } from './providers/personio';
 import { createLinearSandbox } from './providers/linear';
@@ -21,6 +22,8 @@ export interface SandboxOptions {
   /** Organizations to serve; default: see `defaultOrganizations`. */
   organizations?: readonly SandboxOrganization[];
   recorder?: RequestRecorder;
+  /** Added delay of every provider answer, in ms (default 0). */
+  latencyMs?: number;
 }
 
 export interface Sandbox {
@@ -57,6 +60,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   app.get('/health', (_request, response) => {
     response.json({ status: 'ok' });
   });
+  app.use(latency(options.latencyMs ?? 0));
   app.use('/bamboohr', createBamboohrSandbox(providerOptions));
   app.use('/hubspot', createHubspotSandbox(providerOptions));
   app.use('/jira', createJiraSandbox(providerOptions));

@@ -3,6 +3,7 @@ import { createGateway } from '../gateway/server';
 import type { Category } from '../lib/categories';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
+import { createCacheStore, type CacheStore } from '../lib/cache';
 import { ensureSandboxTenants } from '../lib/sandbox';
 import { listen, type Listening } from '../lib/serve';
 import { Store } from '../lib/store/store';
@@ -34,6 +35,8 @@ export interface RunningSystem {
   subgraphUrls: Record<Category, string>;
   store: Store;
   recorder: RequestRecorder | undefined;
+  /** The process's cross-request cache store (lib/cache.ts). */
+  cache: CacheStore;
   stop(): Promise<void>;
 }
 
@@ -59,9 +62,12 @@ export async function startSystem(
   let sandboxUrl: string | undefined;
   let recorder: RequestRecorder | undefined;
   if (config.sandboxEnabled) {
-    const sandbox = createSandbox(
-      options.organizations ? { organizations: options.organizations } : {},
-    );
+    const sandbox = createSandbox({
+      ...(options.organizations
+        ? { organizations: options.organizations }
+        : {}),
+      latencyMs: config.sandboxLatencyMs,
+    });
     const listening = await listen(sandbox.app, {
       port: options.anyPorts ? 0 : config.sandboxPort,
       host,
@@ -85,12 +91,14 @@ export async function startSystem(
     await ensureSandboxTenants(store, { sandboxUrl, logger });
   }
 
+  const cache = createCacheStore(config, logger);
   const subgraphUrls = {} as Record<Category, string>;
   for (const definition of SUBGRAPHS) {
     const subgraph = await createSubgraphApp(definition, {
       store,
       config,
       logger: logger.child({ component: definition.category }),
+      cache,
     });
     subgraphApps.push(subgraph);
     const listening = await listen(subgraph.app, {
@@ -110,6 +118,7 @@ export async function startSystem(
       'utf8',
     ),
     subgraphUrls: { ...subgraphUrls, ...config.subgraphUrls },
+    cache,
   });
   const gatewayListening = await listen(gateway.app, {
     port: options.anyPorts ? 0 : config.gatewayPort,
@@ -123,6 +132,7 @@ export async function startSystem(
     subgraphUrls,
     store,
     recorder,
+    cache,
     async stop() {
       for (const server of servers.reverse()) {
         await server.close();
@@ -134,6 +144,7 @@ export async function startSystem(
       if (ownsStore) {
         await store.close();
       }
+      await cache.close();
     },
   };
 }
