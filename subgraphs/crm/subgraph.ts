@@ -4,6 +4,7 @@ import { parse } from 'graphql';
 import type { SubgraphDefinition } from '../../lib/subgraph';
 import type { CrmConnector } from './connector';
 import { HubspotCrmConnector } from './providers/hubspot/connector';
+import { crmPermissions } from './permissions';
 import { resolvers } from './resolvers';
 
 /**
@@ -17,6 +18,7 @@ export const crmSubgraph: SubgraphDefinition<CrmConnector> = {
     readFileSync(new URL('../../schema/crm.graphql', import.meta.url), 'utf8'),
   ),
   resolvers,
+  permissions: crmPermissions,
   createConnector(account, deps) {
     switch (account.provider) {
       case 'hubspot':

@@ -3,6 +3,7 @@ import { parse } from 'graphql';
 import type { SubgraphDefinition } from '../../lib/subgraph';
 import type { HrisConnector } from './connector';
 import { BamboohrConnector } from './providers/bamboohr/connector';
+import { hrisPermissions } from './permissions';
 import { resolvers } from './resolvers';
 
 /**
@@ -15,6 +16,7 @@ export const hrisSubgraph: SubgraphDefinition<HrisConnector> = {
     readFileSync(new URL('../../schema/hris.graphql', import.meta.url), 'utf8'),
   ),
   resolvers,
+  permissions: hrisPermissions,
   createConnector(account, deps) {
     switch (account.provider) {
       case 'bamboohr':

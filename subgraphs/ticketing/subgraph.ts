@@ -4,6 +4,7 @@ import { parse } from 'graphql';
 import type { SubgraphDefinition } from '../../lib/subgraph';
 import type { TicketingConnector } from './connector';
 import { JiraTicketingConnector } from './providers/jira/connector';
+import { ticketingPermissions } from './permissions';
 import { resolvers } from './resolvers';
 
 /**
@@ -20,6 +21,7 @@ export const ticketingSubgraph: SubgraphDefinition<TicketingConnector> = {
     ),
   ),
   resolvers,
+  permissions: ticketingPermissions,
   createConnector(account, deps) {
     switch (account.provider) {
       case 'jira':
