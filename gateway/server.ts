@@ -17,6 +17,8 @@ import { IDENTITY_HEADER, signIdentity } from '../lib/identity';
 import type { Logger } from '../lib/logger';
 import { registry } from '../lib/metrics';
 import type { Principal, Store } from '../lib/store/store';
+import { createAdminApi } from './admin/server';
+import { AuditCollector, auditPlugin, startAuditRetention } from './audit';
 import { authenticate, authenticationMessage } from './auth';
 
 /** Per-request context of the gateway. */
@@ -25,12 +27,18 @@ export interface GatewayContext {
   principal: Principal;
   /** The signed identity forwarded to every subgraph of this request. */
   identityToken: Promise<string>;
+  /** What this request's audit record will say (see gateway/audit.ts). */
+  audit: AuditCollector;
 }
 
 export interface GatewayOptions {
   config: Pick<
     Config,
-    'identitySecret' | 'identityTtlSeconds' | 'nodeEnv' | 'sandboxEnabled'
+    | 'identitySecret'
+    | 'identityTtlSeconds'
+    | 'nodeEnv'
+    | 'sandboxEnabled'
+    | 'auditRetentionDays'
   >;
   store: Store;
   logger: Logger;
@@ -52,6 +60,14 @@ const FLAGSHIP = readFileSync(
 
 /** Forwards the signed identity, and nothing else of the client's, to subgraphs. */
 class IdentityDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  /** The subgraph's category, for the audit trail. */
+  readonly category: Category;
+
+  constructor(options: { url: string | undefined; category: Category }) {
+    super(options.url === undefined ? {} : { url: options.url });
+    this.category = options.category;
+  }
+
   override async willSendRequest({
     request,
     context,
@@ -60,6 +76,16 @@ class IdentityDataSource extends RemoteGraphQLDataSource<GatewayContext> {
       request.http?.headers.set(IDENTITY_HEADER, await context.identityToken);
       request.http?.headers.set('x-request-id', context.requestId);
     }
+    if ('audit' in context) context.audit.called(this.category);
+  }
+
+  override didReceiveResponse({
+    response,
+    context,
+  }: Parameters<
+    NonNullable<RemoteGraphQLDataSource<GatewayContext>['didReceiveResponse']>
+  >[0]) {
+    return 'audit' in context ? context.audit.received(response) : response;
   }
 }
 
@@ -77,6 +103,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     buildService: ({ name, url }) =>
       new IdentityDataSource({
         url: overrides[name as Category] ?? url,
+        category: name as Category,
       }),
     logger: {
       debug: (message) => logger.debug(message),
@@ -105,7 +132,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   const server = new ApolloServer<GatewayContext>({
     gateway,
-    plugins: [landingPage],
+    plugins: [
+      landingPage,
+      auditPlugin<GatewayContext>({ store, logger, surface: 'graphql' }),
+    ],
     includeStacktraceInErrorResponses: false,
     introspection: config.nodeEnv !== 'production',
     logger: {
@@ -130,6 +160,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
   app.get('/', (_request, response) => {
     response.redirect('/graphql');
+  });
+
+  const admin = await createAdminApi({ store, logger, config });
+  app.use('/admin', admin.router);
+  const stopRetention = startAuditRetention({
+    store,
+    logger,
+    retentionDays: config.auditRetentionDays,
   });
 
   // Authentication comes before GraphQL: a request without valid
@@ -196,10 +234,22 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
             ttlSeconds: config.identityTtlSeconds,
           },
         );
-        return { requestId, principal, identityToken };
+        return {
+          requestId,
+          principal,
+          identityToken,
+          audit: new AuditCollector(),
+        };
       },
     }),
   );
 
-  return { app, stop: () => server.stop() };
+  return {
+    app,
+    async stop() {
+      stopRetention();
+      await admin.stop();
+      await server.stop();
+    },
+  };
 }

@@ -51,6 +51,11 @@ const schema = z.object({
     .optional(),
   IDENTITY_TTL_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
   PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  AUDIT_RETENTION_DAYS: z.coerce
+    .number({ error: 'expected a number of days' })
+    .int('expected a whole number of days')
+    .min(1, 'expected at least 1 day')
+    .default(90),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .optional(),
@@ -72,6 +77,8 @@ export interface Config {
   identitySecret: string;
   identityTtlSeconds: number;
   providerTimeoutMs: number;
+  /** Audit records older than this many days are purged (hourly). */
+  auditRetentionDays: number;
   logLevel: string | undefined;
 }
 
@@ -131,6 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     identitySecret: values.TRIBUTARY_IDENTITY_SECRET ?? DEV_IDENTITY_SECRET,
     identityTtlSeconds: values.IDENTITY_TTL_SECONDS,
     providerTimeoutMs: values.PROVIDER_TIMEOUT_MS,
+    auditRetentionDays: values.AUDIT_RETENTION_DAYS,
     logLevel: values.LOG_LEVEL,
   };
 }
