@@ -50,8 +50,7 @@ export class AuditCollector {
    */
   received<T extends { extensions?: Record<string, unknown> }>(response: T): T {
     const extension = response.extensions?.[AUDIT_EXTENSION] as
-      | SubgraphAuditExtension
-      | undefined;
+      SubgraphAuditExtension | undefined;
     if (!response.extensions || !extension) return response;
     for (const [coordinate, scope] of Object.entries(extension.fields)) {
       this.fields.set(coordinate, scope);

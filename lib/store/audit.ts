@@ -104,7 +104,10 @@ export interface AuditPage {
 }
 
 /** The cursor of a record, for `after`. */
-export function auditCursor(record: { occurred_at: string; id: string }): string {
+export function auditCursor(record: {
+  occurred_at: string;
+  id: string;
+}): string {
   return Buffer.from(`${record.occurred_at}|${record.id}`, 'utf8').toString(
     'base64url',
   );
