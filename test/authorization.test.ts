@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Scope } from '../lib/categories';
+import { IDENTITY_HEADER, signIdentity } from '../lib/identity';
 import { SANDBOX_TENANTS } from '../lib/sandbox';
 import { ACME_SEED, generateOrganization } from '../sandbox/seed';
 import {
@@ -303,5 +304,45 @@ describe('the issue’s acceptance checks', () => {
     });
     expect(response.status).toBe(401);
     expect(response.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+});
+
+describe('a subgraph called with a valid identity', () => {
+  async function post(query: string, scopes: Scope[]) {
+    const identity = await signIdentity(
+      {
+        tenantId: 'tenant_sandbox',
+        apiKeyId: 'k',
+        scopes,
+        organizationId: 'org_sandbox_acme',
+        linkedAccounts: [],
+        requestId: 'r',
+      },
+      { secret: system.config.identitySecret, ttlSeconds: 60 },
+    );
+    const response = await fetch(system.subgraphUrls.hris, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        [IDENTITY_HEADER]: identity,
+      },
+      body: JSON.stringify({ query }),
+    });
+    return (await response.json()) as GraphQLResponse;
+  }
+
+  it('serves _service { sdl } whatever the scopes: the schema is public, the data is not', async () => {
+    const response = await post('{ _service { sdl } }', []);
+    expect(response.errors).toBeUndefined();
+    expect(JSON.stringify(response.data)).toMatch(/type Employee/);
+  });
+
+  it('still checks every field against the identity’s scopes', async () => {
+    const response = await post(
+      '{ employees(first: 1) { edges { node { id } } } }',
+      ['crm:read'],
+    );
+    expect(response.data).toEqual({ employees: null });
+    expect(response.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 });

@@ -32,7 +32,7 @@ export interface IssuedApiKey {
   secret: string;
 }
 
-/** A key's secret and what the first characters of it look like. */
+/** A fresh secret: `sk_` and 32 base64url characters (192 random bits). */
 export function newApiKeySecret(): string {
   return `sk_${randomBytes(24).toString('base64url')}`;
 }
