@@ -1,4 +1,5 @@
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse, type GraphQLResolveInfo } from 'graphql';
 import { describe, expect, it } from 'vitest';
@@ -69,7 +70,7 @@ async function serverWith(): Promise<ApolloServer<TestContext>> {
   );
   const server = new ApolloServer<TestContext>({
     schema,
-    plugins: [auditExtensionPlugin()],
+    plugins: [ApolloServerPluginInlineTraceDisabled(), auditExtensionPlugin()],
   });
   await server.start();
   return server;

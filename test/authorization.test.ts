@@ -72,6 +72,13 @@ const CASES: MatrixCase[] = [
     needs: ['hris:read', 'hris.pii:read'],
   },
   {
+    field: 'Employee.gender and maritalStatus',
+    query:
+      '{ employees(first: 5) { edges { node { firstName gender genderRaw maritalStatus } } } }',
+    path: ['employees', 'edges', '*', 'node', 'maritalStatus'],
+    needs: ['hris:read', 'hris.pii:read'],
+  },
+  {
     field: 'Employee.remoteData',
     query:
       '{ employees(first: 2) { edges { node { firstName remoteData } } } }',
@@ -212,6 +219,9 @@ describe('the issue’s acceptance checks', () => {
               node {
                 remoteId
                 dateOfBirth
+                gender
+                genderRaw
+                maritalStatus
               }
             }
           }
@@ -225,7 +235,15 @@ describe('the issue’s acceptance checks', () => {
         (employee) =>
           employee.id === (node as unknown as { remoteId: string }).remoteId,
       );
-      expect(node.dateOfBirth).toBe(seeded!.dateOfBirth);
+      expect(node).toMatchObject({
+        dateOfBirth: seeded!.dateOfBirth,
+        gender:
+          seeded!.gender === 'Nonbinary'
+            ? 'NON_BINARY'
+            : seeded!.gender.toUpperCase(),
+        genderRaw: seeded!.gender,
+        maritalStatus: seeded!.maritalStatus,
+      });
     }
   });
 

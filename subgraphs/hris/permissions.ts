@@ -34,6 +34,9 @@ export const hrisPermissions: SubgraphPermissions = {
   restricted: {
     'Employee.dateOfBirth': 'hris.pii:read',
     'Employee.personalEmail': 'hris.pii:read',
+    'Employee.gender': 'hris.pii:read',
+    'Employee.genderRaw': 'hris.pii:read',
+    'Employee.maritalStatus': 'hris.pii:read',
     'Employee.remoteData': 'hris.pii:read',
     'Employment.payRate': 'hris.compensation:read',
     'Employment.payCurrency': 'hris.compensation:read',

@@ -25,6 +25,7 @@ import type {
   Employment,
   EmploymentStatus,
   EmploymentType,
+  Gender,
   Location,
   PayPeriod,
   Team,
@@ -51,6 +52,8 @@ export const listEmployeeSchema = z.looseObject({
   hireDate: text,
   terminationDate: text,
   birthDate: text,
+  gender: text,
+  maritalStatus: text,
   departmentId: id.nullish(),
   departmentName: text,
   divisionId: id.nullish(),
@@ -244,6 +247,24 @@ function enumKey(raw: string): string {
   return raw.toLowerCase().replace(/[\s_-]+/g, '');
 }
 
+const GENDERS: Record<string, Gender> = {
+  male: 'MALE',
+  female: 'FEMALE',
+  nonbinary: 'NON_BINARY',
+  other: 'OTHER',
+  prefernottosay: 'PREFER_NOT_TO_DISCLOSE',
+  prefernottodisclose: 'PREFER_NOT_TO_DISCLOSE',
+  declinetoanswer: 'PREFER_NOT_TO_DISCLOSE',
+};
+
+/**
+ * The `gender` list field ("Field Names": a list whose options the
+ * customer can edit): the usual options mapped, others left to `genderRaw`.
+ */
+export function mapGender(raw: string | null | undefined): Gender | null {
+  return GENDERS[enumKey(raw ?? '')] ?? null;
+}
+
 /** The `status` field: `Active` or `Inactive`. */
 export function mapEmploymentStatus(
   raw: string | null | undefined,
@@ -362,6 +383,9 @@ export function mapEmployee(
     startDate: bambooDate(record.hireDate),
     terminationDate: bambooDate(record.terminationDate),
     dateOfBirth: bambooDate(record.birthDate),
+    gender: mapGender(record.gender),
+    genderRaw: nonEmpty(record.gender),
+    maritalStatus: nonEmpty(record.maritalStatus),
     // BambooHR records carry no creation instant.
     createdAt: null,
     modifiedAt: bambooTimestamp(context.lastChanged),
