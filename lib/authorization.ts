@@ -56,12 +56,21 @@ export function forbidden(
   missing: readonly Scope[],
 ): GraphQLError {
   const coordinate = `${info.parentType.name}.${info.fieldName}`;
-  return new GraphQLError(
-    missing.length > 0
-      ? `${coordinate} needs the scope ${missing.join(' and ')}, which this API key lacks.`
-      : `${coordinate} is not readable with this API key.`,
-    { extensions: { code: ErrorCode.FORBIDDEN } },
-  );
+  // A denial is an answer, not a fault: its stack says nothing, and
+  // graphql-js copies (so formats) the stack of every field error. A list
+  // of 100 rows with denied fields makes hundreds of them per response.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new GraphQLError(
+      missing.length > 0
+        ? `${coordinate} needs the scope ${missing.join(' and ')}, which this API key lacks.`
+        : `${coordinate} is not readable with this API key.`,
+      { extensions: { code: ErrorCode.FORBIDDEN } },
+    );
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }
 
 /** A shield rule (the package exports no name for it). */
