@@ -349,6 +349,14 @@ describe('the admin API', () => {
     });
     expect(refused.status).toBe(401);
 
+    const unknown = await graphql<{ apiKey: unknown }>(
+      adminUrl,
+      '{ apiKey(id: "no-such-key") { id } }',
+      { apiKey: 'sk_sandbox_admin' },
+    );
+    expect(unknown.errors).toBeUndefined();
+    expect(unknown.data!.apiKey).toBeNull();
+
     // A revoked key cannot be rotated back to life.
     const again = await graphql(
       adminUrl,

@@ -56,7 +56,9 @@ interface TestContext {
   identity: Identity;
 }
 
-async function serverWith(): Promise<ApolloServer<TestContext>> {
+async function serverWith(
+  declared: SubgraphPermissions = permissions,
+): Promise<ApolloServer<TestContext>> {
   const schema = applyPermissions(
     buildSubgraphSchema({
       typeDefs,
@@ -66,7 +68,7 @@ async function serverWith(): Promise<ApolloServer<TestContext>> {
         Thing: { __resolveReference: () => thing },
       },
     }),
-    permissions,
+    declared,
   );
   const server = new ApolloServer<TestContext>({
     schema,
@@ -76,8 +78,12 @@ async function serverWith(): Promise<ApolloServer<TestContext>> {
   return server;
 }
 
-async function run(query: string, scopes: Scope[]) {
-  const server = await serverWith();
+async function run(
+  query: string,
+  scopes: Scope[],
+  declared: SubgraphPermissions = permissions,
+) {
+  const server = await serverWith(declared);
   try {
     const response = await server.executeOperation(
       { query },
@@ -158,6 +164,17 @@ describe('applyPermissions', () => {
     ]);
     expect(result.data).toEqual({ rename: null });
     expect(result.errors![0]!.extensions?.code).toBe('FORBIDDEN');
+  });
+
+  it('allows mutations to the write scope alone when the category has one', async () => {
+    const writable = { ...permissions, write: 'crm:write' as const };
+    const mutation = 'mutation { rename(name: "b") { id } }';
+    const reader = await run(mutation, ['crm:read'], writable);
+    expect(reader.data).toEqual({ rename: null });
+    expect(reader.errors![0]!.message).toMatch(/needs the scope crm:write/);
+    const writer = await run(mutation, ['crm:read', 'crm:write'], writable);
+    expect(writer.errors).toBeUndefined();
+    expect(writer.data).toEqual({ rename: { id: '1' } });
   });
 
   it('allows _service and _entities, then checks the entity’s own fields', async () => {

@@ -4,6 +4,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Router } from 'express';
+import { GraphQLError } from 'graphql';
 import { PROVIDERS, isCategory } from '../../lib/categories';
 import type { Config } from '../../lib/config';
 import { ErrorCode, tributaryError } from '../../lib/errors';
@@ -50,6 +51,17 @@ export interface AdminApi {
   stop(): Promise<void>;
 }
 
+/** By-id lookups answer null for an unknown id; other failures propagate. */
+function nullWhenNotFound(error: unknown): null {
+  if (
+    error instanceof GraphQLError &&
+    error.extensions.code === ErrorCode.NOT_FOUND
+  ) {
+    return null;
+  }
+  throw error;
+}
+
 function errorBody(code: string, message: string): object {
   return { errors: [{ message, extensions: { code } }] };
 }
@@ -71,11 +83,11 @@ export async function createAdminApi(options: AdminOptions): Promise<AdminApi> {
       apiKeys: (_: unknown, __: unknown, context: AdminContext) =>
         listApiKeys(db, context.tenantId),
       apiKey: (_: unknown, args: { id: string }, context: AdminContext) =>
-        getApiKey(db, context.tenantId, args.id).catch(() => null),
+        getApiKey(db, context.tenantId, args.id).catch(nullWhenNotFound),
       organizations: (_: unknown, __: unknown, context: AdminContext) =>
         listOrganizations(db, context.tenantId),
       organization: (_: unknown, args: { id: string }, context: AdminContext) =>
-        getOrganization(db, context.tenantId, args.id).catch(() => null),
+        getOrganization(db, context.tenantId, args.id).catch(nullWhenNotFound),
       auditRecords: async (
         _: unknown,
         args: {
