@@ -65,7 +65,7 @@ export function forbidden(
     return new GraphQLError(
       missing.length > 0
         ? `${coordinate} needs the scope ${missing.join(' and ')}, which this API key lacks.`
-        : `${coordinate} is not readable with this API key.`,
+        : `${coordinate} is not allowed with this API key.`,
       { extensions: { code: ErrorCode.FORBIDDEN } },
     );
   } finally {

@@ -97,7 +97,7 @@ describe('tenant isolation', () => {
     const seed = Date.now() % 1_000_000;
     const next = random(seed);
     const plan: Array<{ tenant: TenantName; query: string }> = [];
-    for (let index = 0; index < 80; index += 1) {
+    for (let index = 0; index < 48; index += 1) {
       plan.push({
         tenant: next() < 0.5 ? 'acme' : 'other',
         query: queryFor(next),
