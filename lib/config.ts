@@ -1,4 +1,10 @@
 import { z } from 'zod';
+import {
+  DEVELOPMENT_ENCRYPTION_KEYS,
+  EncryptionKeyError,
+  parseEncryptionKeys,
+  type CredentialKey,
+} from './credentials';
 
 const port = (fallback: number) =>
   z.coerce
@@ -56,6 +62,7 @@ const schema = z.object({
     .int('expected a whole number of days')
     .min(1, 'expected at least 1 day')
     .default(90),
+  TRIBUTARY_ENCRYPTION_KEYS: z.string().optional(),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .optional(),
@@ -80,6 +87,11 @@ export interface Config {
   /** Audit records older than this many days are purged (hourly). */
   auditRetentionDays: number;
   logLevel: string | undefined;
+  /**
+   * Keys sealing linked-account credentials at rest: the first encrypts,
+   * all decrypt (see lib/credentials.ts).
+   */
+  encryptionKeys: CredentialKey[];
 }
 
 /** Configuration names something is wrong with, with what was expected. */
@@ -114,6 +126,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'TRIBUTARY_IDENTITY_SECRET: required when NODE_ENV=production (a random string of at least 32 characters shared by the gateway and the subgraphs), received nothing',
     ]);
   }
+  const encryptionKeys = loadEncryptionKeys(
+    values.TRIBUTARY_ENCRYPTION_KEYS,
+    production,
+  );
   return {
     nodeEnv: values.NODE_ENV,
     host: values.HOST,
@@ -140,5 +156,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     providerTimeoutMs: values.PROVIDER_TIMEOUT_MS,
     auditRetentionDays: values.AUDIT_RETENTION_DAYS,
     logLevel: values.LOG_LEVEL,
+    encryptionKeys,
   };
+}
+
+function loadEncryptionKeys(
+  value: string | undefined,
+  production: boolean,
+): CredentialKey[] {
+  if (value === undefined) {
+    if (production) {
+      throw new ConfigError([
+        'TRIBUTARY_ENCRYPTION_KEYS: required when NODE_ENV=production (keyId:base64key entries, comma-separated, each key 32 bytes, e.g. k1:$(openssl rand -base64 32)), received nothing',
+      ]);
+    }
+    return parseEncryptionKeys(DEVELOPMENT_ENCRYPTION_KEYS);
+  }
+  try {
+    return parseEncryptionKeys(value);
+  } catch (error: unknown) {
+    if (error instanceof EncryptionKeyError) {
+      throw new ConfigError([`TRIBUTARY_ENCRYPTION_KEYS: ${error.message}`]);
+    }
+    throw error;
+  }
 }

@@ -19,10 +19,16 @@ import {
   type SubgraphPermissions,
 } from './authorization';
 import { ErrorCode, ProviderError, tributaryError } from './errors';
-import { ProviderClient, type ProviderAuth } from './http';
+import {
+  ProviderClient,
+  type ProviderAuth,
+  type ProviderClientOptions,
+  type RateLimitDelay,
+} from './http';
 import { IDENTITY_HEADER, verifyIdentity, type Identity } from './identity';
 import { createLogger, type Logger } from './logger';
 import { registry } from './metrics';
+import type { LinkedAccountWriter } from './oauth';
 import { ensureSandboxTenants } from './sandbox';
 import { listen, type Listening } from './serve';
 import { Store, type LinkedAccount } from './store/store';
@@ -40,7 +46,15 @@ export interface ConnectorDeps {
     auth: ProviderAuth;
     baseUrl?: string;
     timeoutMs?: number;
+    rateLimitDelayMs?: RateLimitDelay;
+    classifyError?: ProviderClientOptions['classifyError'];
   }): ProviderClient;
+  /**
+   * Writes this linked account back to the store: refreshed OAuth
+   * credentials, or RELINK_NEEDED when the provider refused them for good.
+   * Absent where nothing persists; OAuth connectors require it.
+   */
+  linkedAccount?: LinkedAccountWriter;
 }
 
 /** The per-request context every subgraph resolver receives. */
@@ -271,7 +285,19 @@ async function createContext<TConnector>(
             auth: options.auth,
             logger,
             timeoutMs: options.timeoutMs ?? deps.config.providerTimeoutMs,
+            ...(options.rateLimitDelayMs
+              ? { rateLimitDelayMs: options.rateLimitDelayMs }
+              : {}),
+            ...(options.classifyError
+              ? { classifyError: options.classifyError }
+              : {}),
           }),
+        linkedAccount: {
+          updateCredentials: (credentials) =>
+            deps.store.updateCredentials(account.id, credentials),
+          markRelinkNeeded: () =>
+            deps.store.setLinkedAccountStatus(account.id, 'RELINK_NEEDED'),
+        },
       });
       return connector;
     },
@@ -311,6 +337,7 @@ export async function runSubgraph<TConnector>(
     databaseUrl: config.databaseUrl,
     sqlitePath: config.sqlitePath,
     sandboxEnabled: config.sandboxEnabled,
+    encryptionKeys: config.encryptionKeys,
     logger,
   });
   if (config.sandboxEnabled) {

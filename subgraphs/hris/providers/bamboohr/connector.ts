@@ -173,6 +173,8 @@ export class BamboohrConnector implements HrisConnector {
       workEmail: false,
       modifiedAfter: true,
     },
+    fieldSelection: true,
+    writes: false,
   };
 
   private readonly client: ProviderClient;

@@ -19,13 +19,13 @@
  * - Get Company Information (`/v1/company_information`).
  */
 import { z } from 'zod';
+import { mapGender } from '../../gender';
 import type {
   Company,
   Employee,
   Employment,
   EmploymentStatus,
   EmploymentType,
-  Gender,
   Location,
   PayPeriod,
   Team,
@@ -245,24 +245,6 @@ export function parsePayRate(
 /** Lower-cased, with spaces, hyphens and underscores removed. */
 function enumKey(raw: string): string {
   return raw.toLowerCase().replace(/[\s_-]+/g, '');
-}
-
-const GENDERS: Record<string, Gender> = {
-  male: 'MALE',
-  female: 'FEMALE',
-  nonbinary: 'NON_BINARY',
-  other: 'OTHER',
-  prefernottosay: 'PREFER_NOT_TO_DISCLOSE',
-  prefernottodisclose: 'PREFER_NOT_TO_DISCLOSE',
-  declinetoanswer: 'PREFER_NOT_TO_DISCLOSE',
-};
-
-/**
- * The `gender` list field ("Field Names": a list whose options the
- * customer can edit): the usual options mapped, others left to `genderRaw`.
- */
-export function mapGender(raw: string | null | undefined): Gender | null {
-  return GENDERS[enumKey(raw ?? '')] ?? null;
 }
 
 /** The `status` field: `Active` or `Inactive`. */
