@@ -4,6 +4,7 @@ import type { FormattedExecutionResult } from 'graphql';
 import { Counter } from 'prom-client';
 import { generationKey, type CacheStore } from '../lib/cache';
 import { registry } from '../lib/metrics';
+import type { Category, Scope } from '../lib/categories';
 import type { Principal } from '../lib/store/store';
 
 export const responseCacheRequests = new Counter({
@@ -15,6 +16,18 @@ export const responseCacheRequests = new Counter({
 
 interface ResponseCacheContext {
   principal: Principal;
+  /**
+   * The request's audit collector (gateway/audit.ts). A cached answer
+   * carries the categories and restricted fields its first computation
+   * returned, so serving it again is audited the same way.
+   */
+  audit?: { categories: Set<Category>; fields: Map<string, Scope> };
+}
+
+/** What one cache entry holds: the data and what it discloses. */
+interface CachedResponse {
+  data: FormattedExecutionResult['data'];
+  audit?: { categories: Category[]; fields: Array<[string, Scope]> };
 }
 
 /** The organization's mutation generation, bumped by every mutation. */
@@ -88,7 +101,7 @@ export function responseCachePlugin<TContext extends ResponseCacheContext>(
               ]),
             )
             .digest('base64url');
-          const cached = await store.get<FormattedExecutionResult>(
+          const cached = await store.get<CachedResponse>(
             'responses',
             `${principal.tenantId}:${key}`,
           );
@@ -97,10 +110,16 @@ export function responseCachePlugin<TContext extends ResponseCacheContext>(
             return null;
           }
           served = true;
+          for (const category of cached.audit?.categories ?? []) {
+            contextValue.audit?.categories.add(category);
+          }
+          for (const [coordinate, scope] of cached.audit?.fields ?? []) {
+            contextValue.audit?.fields.set(coordinate, scope);
+          }
           return {
             http: { status: undefined, headers: new HeaderMap() },
-            // A copy: plugins may add extensions to the result they send.
-            body: { kind: 'single', singleResult: { ...cached } },
+            // A new result: plugins may add extensions to the one they send.
+            body: { kind: 'single', singleResult: { data: cached.data } },
           };
         },
         async willSendResponse({ response, contextValue }) {
@@ -111,10 +130,22 @@ export function responseCachePlugin<TContext extends ResponseCacheContext>(
           if (!data || (errors && errors.length > 0) || extensions?.stale) {
             return;
           }
+          const audit = contextValue.audit;
+          const entry: CachedResponse = {
+            data,
+            ...(audit
+              ? {
+                  audit: {
+                    categories: [...audit.categories],
+                    fields: [...audit.fields],
+                  },
+                }
+              : {}),
+          };
           await store.set(
             'responses',
             `${contextValue.principal.tenantId}:${key}`,
-            { data },
+            entry,
             ttlMs,
           );
         },

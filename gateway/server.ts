@@ -20,6 +20,8 @@ import type { Principal, Store } from '../lib/store/store';
 import type { CacheStore, StaleNotice } from '../lib/cache';
 import { operationMetricsPlugin } from '../lib/operation-metrics';
 import { staleExtensionsPlugin } from '../lib/stale-extensions';
+import { createAdminApi } from './admin/server';
+import { AuditCollector, auditPlugin, startAuditRetention } from './audit';
 import { authenticate, authenticationMessage } from './auth';
 import { createQueryPlanCache } from './query-plan-cache';
 import { responseCachePlugin } from './response-cache';
@@ -33,12 +35,18 @@ export interface GatewayContext {
   identityToken: Promise<string>;
   /** Stale cache entries the subgraphs reported serving. */
   stale: StaleNotice[];
+  /** What this request's audit record will say (see gateway/audit.ts). */
+  audit: AuditCollector;
 }
 
 export interface GatewayOptions {
   config: Pick<
     Config,
-    'identitySecret' | 'identityTtlSeconds' | 'nodeEnv' | 'sandboxEnabled'
+    | 'identitySecret'
+    | 'identityTtlSeconds'
+    | 'nodeEnv'
+    | 'sandboxEnabled'
+    | 'auditRetentionDays'
   > &
     Partial<Pick<Config, 'cache'>>;
   store: Store;
@@ -63,6 +71,23 @@ const FLAGSHIP = readFileSync(
 
 /** Forwards the signed identity, and nothing else of the client's, to subgraphs. */
 class IdentityDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  /** The subgraph's category, for the audit trail. */
+  readonly category: Category;
+
+  constructor(options: {
+    url: string | undefined;
+    category: Category;
+    fetcher: NonNullable<
+      ConstructorParameters<typeof RemoteGraphQLDataSource>[0]
+    >['fetcher'];
+  }) {
+    super({
+      ...(options.url === undefined ? {} : { url: options.url }),
+      fetcher: options.fetcher,
+    });
+    this.category = options.category;
+  }
+
   override async willSendRequest({
     request,
     context,
@@ -71,6 +96,7 @@ class IdentityDataSource extends RemoteGraphQLDataSource<GatewayContext> {
       request.http?.headers.set(IDENTITY_HEADER, await context.identityToken);
       request.http?.headers.set('x-request-id', context.requestId);
     }
+    if ('audit' in context) context.audit.called(this.category);
   }
 
   override didReceiveResponse({
@@ -79,11 +105,13 @@ class IdentityDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   }: Parameters<
     NonNullable<RemoteGraphQLDataSource<GatewayContext>['didReceiveResponse']>
   >[0]) {
+    // Stale-cache notices and audit field lists travel in the subgraph
+    // response's extensions; the audit collector strips its own.
     const stale = response.extensions?.stale;
     if (Array.isArray(stale) && 'stale' in context) {
       context.stale.push(...(stale as StaleNotice[]));
     }
-    return response;
+    return 'audit' in context ? context.audit.received(response) : response;
   }
 }
 
@@ -103,6 +131,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       new IdentityDataSource({
         url: overrides[name as Category] ?? url,
         fetcher: subgraphHttp.fetcher,
+        category: name as Category,
       }),
     queryPlannerConfig: {
       cache: createQueryPlanCache(options.cache, options.supergraphSdl),
@@ -136,6 +165,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     gateway,
     plugins: [
       landingPage,
+      auditPlugin<GatewayContext>({ store, logger, surface: 'graphql' }),
       operationMetricsPlugin('gateway'),
       staleExtensionsPlugin(),
       ...(options.cache && config.cache?.responseTtlSeconds
@@ -171,6 +201,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
   app.get('/', (_request, response) => {
     response.redirect('/graphql');
+  });
+
+  const admin = await createAdminApi({ store, logger, config });
+  app.use('/admin', admin.router);
+  const stopRetention = startAuditRetention({
+    store,
+    logger,
+    retentionDays: config.auditRetentionDays,
   });
 
   // Authentication comes before GraphQL: a request without valid
@@ -237,14 +275,22 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
             ttlSeconds: config.identityTtlSeconds,
           },
         );
-        return { requestId, principal, identityToken, stale: [] };
+        return {
+          requestId,
+          principal,
+          identityToken,
+          stale: [],
+          audit: new AuditCollector(),
+        };
       },
     }),
   );
 
   return {
     app,
-    stop: async () => {
+    async stop() {
+      stopRetention();
+      await admin.stop();
       await server.stop();
       await subgraphHttp.close();
     },

@@ -57,6 +57,11 @@ const schema = z.object({
     .optional(),
   IDENTITY_TTL_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
   PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  AUDIT_RETENTION_DAYS: z.coerce
+    .number({ error: 'expected a number of days' })
+    .int('expected a whole number of days')
+    .min(1, 'expected at least 1 day')
+    .default(90),
   TRIBUTARY_ENCRYPTION_KEYS: z.string().optional(),
   REDIS_URL: z
     .string()
@@ -101,6 +106,8 @@ export interface Config {
   identitySecret: string;
   identityTtlSeconds: number;
   providerTimeoutMs: number;
+  /** Audit records older than this many days are purged (hourly). */
+  auditRetentionDays: number;
   logLevel: string | undefined;
   /**
    * Keys sealing linked-account credentials at rest: the first encrypts,
@@ -212,6 +219,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     identitySecret: values.TRIBUTARY_IDENTITY_SECRET ?? DEV_IDENTITY_SECRET,
     identityTtlSeconds: values.IDENTITY_TTL_SECONDS,
     providerTimeoutMs: values.PROVIDER_TIMEOUT_MS,
+    auditRetentionDays: values.AUDIT_RETENTION_DAYS,
     logLevel: values.LOG_LEVEL,
     encryptionKeys,
     cache: {

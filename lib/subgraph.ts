@@ -13,6 +13,11 @@ import express, { type Express } from 'express';
 import { GraphQLError, type DocumentNode } from 'graphql';
 import type { Category } from './categories';
 import { loadConfig, type Config } from './config';
+import {
+  applyPermissions,
+  auditExtensionPlugin,
+  type SubgraphPermissions,
+} from './authorization';
 import { ErrorCode, ProviderError, tributaryError } from './errors';
 import {
   ProviderClient,
@@ -100,6 +105,8 @@ export interface SubgraphDefinition<TConnector> {
   category: Category;
   typeDefs: DocumentNode;
   resolvers: GraphQLResolverMap<SubgraphContext<TConnector>>;
+  /** Field-level authorization (graphql-shield); undeclared fields are denied. */
+  permissions: SubgraphPermissions;
   /** Builds the connector of one linked account, once per request. */
   createConnector(account: LinkedAccount, deps: ConnectorDeps): TConnector;
 }
@@ -182,16 +189,20 @@ export async function createSubgraphApp<TConnector>(
     ...deps,
     cache: deps.cache ?? CacheStore.create({ logger }),
   };
-  const schema = buildSubgraphSchema({
-    typeDefs: definition.typeDefs,
-    resolvers: definition.resolvers as GraphQLResolverMap<unknown>,
-  });
+  const schema = applyPermissions(
+    buildSubgraphSchema({
+      typeDefs: definition.typeDefs,
+      resolvers: definition.resolvers as GraphQLResolverMap<unknown>,
+    }),
+    definition.permissions,
+  );
   const plugins: ApolloServerPlugin<SubgraphContext<TConnector>>[] = [
     ApolloServerPluginLandingPageDisabled(),
     // Inline traces feed Apollo's hosted studio, which we do not use.
     ApolloServerPluginInlineTraceDisabled(),
     operationMetricsPlugin(category),
     staleExtensionsPlugin(),
+    auditExtensionPlugin(),
   ];
   const server = new ApolloServer<SubgraphContext<TConnector>>({
     schema,

@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import { initial } from './0001_initial';
 import { encryptCredentials } from './0003_encrypt_credentials';
+import { audit } from './0005_audit';
 
 /**
  * Schema migrations, applied in name order. One file each; never edit one
@@ -9,4 +10,5 @@ import { encryptCredentials } from './0003_encrypt_credentials';
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0003_encrypt_credentials': encryptCredentials,
+  '0005_audit': audit,
 };
