@@ -5,9 +5,8 @@ import {
   RemoteGraphQLDataSource,
   type GraphQLDataSourceProcessOptions,
 } from '@apollo/gateway';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Express } from 'express';
 import type { Category } from '../lib/categories';
@@ -18,6 +17,13 @@ import type { Logger } from '../lib/logger';
 import { registry } from '../lib/metrics';
 import type { Principal, Store } from '../lib/store/store';
 import { authenticate, authenticationMessage } from './auth';
+import { corsMiddleware } from './cors';
+import { gatewayErrorHandling } from './error-handling';
+import { productionLandingPage } from './landing-page';
+import { persistedQuerySetup } from './persisted-queries';
+import { queryLimitSetup } from './query-limits';
+import { createRateLimit } from './rate-limit';
+import { requestLimits } from './request-limits';
 
 /** Per-request context of the gateway. */
 export interface GatewayContext {
@@ -30,7 +36,16 @@ export interface GatewayContext {
 export interface GatewayOptions {
   config: Pick<
     Config,
-    'identitySecret' | 'identityTtlSeconds' | 'nodeEnv' | 'sandboxEnabled'
+    | 'identitySecret'
+    | 'identityTtlSeconds'
+    | 'nodeEnv'
+    | 'sandboxEnabled'
+    | 'redisUrl'
+    | 'persistedQueries'
+    | 'corsOrigins'
+    | 'queryLimits'
+    | 'requestLimits'
+    | 'rateLimit'
   >;
   store: Store;
   logger: Logger;
@@ -38,6 +53,8 @@ export interface GatewayOptions {
   supergraphSdl: string;
   /** Routing URL overrides by subgraph name; others keep the supergraph's. */
   subgraphUrls?: Partial<Record<Category, string>>;
+  /** Redis key prefix of the rate limiter; tests give their own. */
+  rateLimitKeyPrefix?: string;
 }
 
 export interface Gateway {
@@ -88,7 +105,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   const landingPage =
     config.nodeEnv === 'production'
-      ? ApolloServerPluginLandingPageDisabled()
+      ? productionLandingPage<GatewayContext>()
       : ApolloServerPluginLandingPageLocalDefault({
           embed: config.sandboxEnabled
             ? {
@@ -103,9 +120,34 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
           document: FLAGSHIP,
         });
 
+  const persisted = persistedQuerySetup<GatewayContext>({ config, logger });
+  const limits = queryLimitSetup(config);
+  const errors = gatewayErrorHandling<GatewayContext>({ config, logger });
+  const rateLimit = await createRateLimit({
+    config,
+    logger,
+    ...(options.rateLimitKeyPrefix
+      ? { keyPrefix: options.rateLimitKeyPrefix }
+      : {}),
+  });
+
   const server = new ApolloServer<GatewayContext>({
     gateway,
-    plugins: [landingPage],
+    plugins: [
+      landingPage,
+      ...persisted.plugins,
+      ...(limits.plugins as ApolloServerPlugin<GatewayContext>[]),
+      errors.plugin,
+    ],
+    persistedQueries: persisted.persistedQueries,
+    validationRules: limits.validationRules,
+    parseOptions: limits.parseOptions,
+    formatError: errors.formatError,
+    // Batches are allowed, bounded by REQUEST_MAX_BATCH (request-limits.ts).
+    allowBatchedHttpRequests: true,
+    // Apollo's default, kept explicit: GETs and simple POSTs need a
+    // preflight-forcing header, so a browser cannot be made to send one.
+    csrfPrevention: true,
     includeStacktraceInErrorResponses: false,
     introspection: config.nodeEnv !== 'production',
     logger: {
@@ -131,6 +173,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   app.get('/', (_request, response) => {
     response.redirect('/graphql');
   });
+  app.use('/graphql', corsMiddleware(config));
 
   // Authentication comes before GraphQL: a request without valid
   // credentials never reaches planning or a subgraph. The landing page (a
@@ -180,7 +223,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   app.use(
     '/graphql',
-    express.json({ limit: '1mb' }),
+    rateLimit.middleware,
+    ...requestLimits(config),
     expressMiddleware(server, {
       context: async ({ req, res }) => {
         const principal = res.locals.principal as Principal;
@@ -201,5 +245,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     }),
   );
 
-  return { app, stop: () => server.stop() };
+  return {
+    app,
+    async stop() {
+      await server.stop();
+      await persisted.stop();
+      await rateLimit.stop();
+    },
+  };
 }

@@ -8,6 +8,13 @@ const port = (fallback: number) =>
     .max(65_535, 'expected 0 to 65535')
     .default(fallback);
 
+const positive = (fallback: number) =>
+  z.coerce
+    .number({ error: 'expected a number' })
+    .int('expected a whole number')
+    .min(1, 'expected at least 1')
+    .default(fallback);
+
 const optionalUrl = z
   .url({
     error: 'expected an absolute URL such as http://127.0.0.1:4001/graphql',
@@ -54,6 +61,44 @@ const schema = z.object({
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'expected a redis:// connection string')
+    .optional(),
+  PERSISTED_QUERIES: z
+    .enum(['apq', 'safelist'], { error: 'expected apq or safelist' })
+    .default('apq'),
+  PERSISTED_QUERY_MANIFEST: z
+    .string()
+    .min(1)
+    .default('persisted-query-manifest.json'),
+  PERSISTED_QUERY_TTL_SECONDS: positive(86_400),
+  CORS_ORIGINS: z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(
+        z.url({
+          error:
+            'expected comma-separated origins such as https://app.example.com',
+        }),
+      ),
+    )
+    .optional(),
+  QUERY_MAX_DEPTH: positive(10),
+  QUERY_MAX_ALIASES: positive(15),
+  QUERY_MAX_DIRECTIVES: positive(20),
+  QUERY_MAX_TOKENS: positive(2_000),
+  QUERY_MAX_COST: positive(5_000),
+  REQUEST_MAX_BYTES: positive(100_000),
+  REQUEST_MAX_BATCH: positive(10),
+  RATE_LIMIT_REQUESTS: positive(600),
+  RATE_LIMIT_WINDOW_SECONDS: positive(60),
 });
 
 export interface Config {
@@ -73,6 +118,30 @@ export interface Config {
   identityTtlSeconds: number;
   providerTimeoutMs: number;
   logLevel: string | undefined;
+  /** Redis shared by gateway replicas (persisted queries, rate limits). */
+  redisUrl: string | undefined;
+  persistedQueries: {
+    /** `apq`: automatic persisted queries; `safelist`: only the manifest's. */
+    mode: 'apq' | 'safelist';
+    /** Apollo persisted query manifest read in safelist mode. */
+    manifestPath: string;
+    /** Lifetime of a registered automatic persisted query. */
+    ttlSeconds: number;
+  };
+  /** Browser origins allowed to call the gateway (CORS); production only. */
+  corsOrigins: string[];
+  /** Per-operation limits, checked before any subgraph or provider call. */
+  queryLimits: {
+    maxDepth: number;
+    maxAliases: number;
+    maxDirectives: number;
+    maxTokens: number;
+    maxCost: number;
+  };
+  /** Per-HTTP-request limits. */
+  requestLimits: { maxBytes: number; maxBatch: number };
+  /** Requests allowed per API key per window. */
+  rateLimit: { requests: number; windowSeconds: number };
 }
 
 /** Configuration names something is wrong with, with what was expected. */
@@ -132,5 +201,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     identityTtlSeconds: values.IDENTITY_TTL_SECONDS,
     providerTimeoutMs: values.PROVIDER_TIMEOUT_MS,
     logLevel: values.LOG_LEVEL,
+    redisUrl: values.REDIS_URL,
+    persistedQueries: {
+      mode: values.PERSISTED_QUERIES,
+      manifestPath: values.PERSISTED_QUERY_MANIFEST,
+      ttlSeconds: values.PERSISTED_QUERY_TTL_SECONDS,
+    },
+    corsOrigins: values.CORS_ORIGINS ?? [],
+    queryLimits: {
+      maxDepth: values.QUERY_MAX_DEPTH,
+      maxAliases: values.QUERY_MAX_ALIASES,
+      maxDirectives: values.QUERY_MAX_DIRECTIVES,
+      maxTokens: values.QUERY_MAX_TOKENS,
+      maxCost: values.QUERY_MAX_COST,
+    },
+    requestLimits: {
+      maxBytes: values.REQUEST_MAX_BYTES,
+      maxBatch: values.REQUEST_MAX_BATCH,
+    },
+    rateLimit: {
+      requests: values.RATE_LIMIT_REQUESTS,
+      windowSeconds: values.RATE_LIMIT_WINDOW_SECONDS,
+    },
   };
 }

@@ -1,0 +1,116 @@
+import { createClient } from '@keyv/redis';
+import type { RequestHandler, Response } from 'express';
+import {
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+  type RateLimiterAbstract,
+} from 'rate-limiter-flexible';
+import type { Config } from '../lib/config';
+import { ErrorCode } from '../lib/errors';
+import type { Logger } from '../lib/logger';
+import type { Principal } from '../lib/store/store';
+
+export interface RateLimit {
+  /** Express middleware; runs after authentication (`res.locals.principal`). */
+  middleware: RequestHandler;
+  stop(): Promise<void>;
+}
+
+function setHeaders(
+  response: Response,
+  limit: number,
+  result: RateLimiterRes,
+): void {
+  response.set({
+    'RateLimit-Limit': String(limit),
+    'RateLimit-Remaining': String(Math.max(0, result.remainingPoints)),
+    'RateLimit-Reset': String(Math.ceil(result.msBeforeNext / 1000)),
+  });
+}
+
+/**
+ * Rate limiting per API key: `requests` per `windowSeconds` (fixed
+ * window), counted in Redis when `redisUrl` is set so that every gateway
+ * replica shares one budget, in memory otherwise. Over the limit: HTTP 429,
+ * `Retry-After` in seconds and code `RATE_LIMITED`. Every answer carries
+ * `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`.
+ *
+ * While Redis is unreachable each replica counts in memory instead (the
+ * library's insurance limiter): limits loosen by the replica count for
+ * that time rather than failing requests.
+ */
+export async function createRateLimit(options: {
+  config: Pick<Config, 'rateLimit' | 'redisUrl'>;
+  logger: Logger;
+  /** Redis key prefix; tests give their own. */
+  keyPrefix?: string;
+}): Promise<RateLimit> {
+  const { requests, windowSeconds } = options.config.rateLimit;
+  const keyPrefix = options.keyPrefix ?? 'tributary:rl';
+  const memory = new RateLimiterMemory({
+    points: requests,
+    duration: windowSeconds,
+    keyPrefix,
+  });
+  let limiter: RateLimiterAbstract = memory;
+  let stop = async () => {};
+
+  const redisUrl = options.config.redisUrl;
+  if (redisUrl) {
+    const client = createClient({ url: redisUrl, disableOfflineQueue: true });
+    client.on('error', (error: unknown) => {
+      options.logger.warn({ err: error }, 'rate limit store error');
+    });
+    await client.connect().catch((error: unknown) => {
+      options.logger.warn({ err: error }, 'rate limit store unreachable');
+    });
+    limiter = new RateLimiterRedis({
+      storeClient: client,
+      useRedisPackage: true,
+      rejectIfRedisNotReady: true,
+      points: requests,
+      duration: windowSeconds,
+      keyPrefix,
+      insuranceLimiter: memory,
+    });
+    stop = async () => {
+      if (client.isOpen) await client.close();
+    };
+  }
+
+  const middleware: RequestHandler = async (_request, response, next) => {
+    const principal = response.locals.principal as Principal;
+    try {
+      const result = await limiter.consume(principal.apiKeyId);
+      setHeaders(response, requests, result);
+      next();
+    } catch (rejection: unknown) {
+      if (!(rejection instanceof RateLimiterRes)) {
+        // Both stores failed: let the request through rather than fail
+        // every client for a counter fault.
+        options.logger.error({ err: rejection }, 'rate limit check failed');
+        next();
+        return;
+      }
+      const retryAfter = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+      setHeaders(response, requests, rejection);
+      response
+        .status(429)
+        .set('Retry-After', String(retryAfter))
+        .json({
+          errors: [
+            {
+              message: `Rate limit of ${requests} requests per ${windowSeconds} s for this API key exceeded; retry after ${retryAfter} s.`,
+              extensions: {
+                code: ErrorCode.RATE_LIMITED,
+                retryAfterSeconds: retryAfter,
+              },
+            },
+          ],
+        });
+    }
+  };
+
+  return { middleware, stop: () => stop() };
+}
