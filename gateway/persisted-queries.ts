@@ -2,11 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { ApolloServerOptions, ApolloServerPlugin } from '@apollo/server';
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import KeyvRedis from '@keyv/redis';
-import {
-  GraphQLError,
-  stripIgnoredCharacters,
-  type GraphQLFormattedError,
-} from 'graphql';
+import { stripIgnoredCharacters, type GraphQLFormattedError } from 'graphql';
 import { Keyv } from 'keyv';
 import type { Config } from '../lib/config';
 import { ErrorCode } from '../lib/errors';
@@ -182,25 +178,22 @@ function normalize(body: string): string {
   }
 }
 
-function notInList(): GraphQLError {
-  return new GraphQLError(
-    'This gateway runs only operations of its persisted query list.',
-    {
-      extensions: {
-        code: ErrorCode.PERSISTED_QUERY_NOT_IN_LIST,
-        http: { status: 400, headers: new Map() },
-      },
-    },
-  );
-}
+/** A persisted query id no manifest holds: Apollo Server's lookup misses. */
+const REFUSED_ID = 'not-in-list';
+
+/** Apollo Server prefixes persisted query cache keys with this. */
+const APQ_PREFIX = 'apq:';
 
 /**
  * Safelist enforcement. It runs when a request starts, before Apollo
- * Server looks at the query or the persisted query extension: a request
- * naming an unlisted id, or carrying a body not in the list (compared with
- * whitespace, commas and comments ignored), is refused with
- * `PERSISTED_QUERY_NOT_IN_LIST`. A listed id without a body gets its body
- * from the list (the read-only cache below).
+ * Server reads the query or the persisted query extension. A listed id
+ * without a body gets its body from the list (the read-only cache below);
+ * a body must be in the list (compared with whitespace, commas and
+ * comments ignored). Anything else is refused with
+ * `PERSISTED_QUERY_NOT_IN_LIST` and HTTP 400, before parsing: the request
+ * is pointed at an id no list holds, so Apollo Server stops it at the
+ * lookup, and the answer is rewritten here. (An error thrown from this
+ * hook would reach the client as an unexpected 500.)
  */
 function safelistPlugin<TContext extends object>(
   list: PersistedQueryList,
@@ -210,15 +203,32 @@ function safelistPlugin<TContext extends object>(
       const hash = (
         request.extensions?.persistedQuery as { sha256Hash?: unknown }
       )?.sha256Hash;
-      if (request.query === undefined || request.query === '') {
-        if (typeof hash !== 'string' || !list.byId.has(hash)) {
-          throw notInList();
-        }
+      const listed =
+        request.query === undefined || request.query === ''
+          ? typeof hash === 'string' && list.byId.has(hash)
+          : list.bodies.has(normalize(request.query));
+      if (listed) {
         return;
       }
-      if (!list.bodies.has(normalize(request.query))) {
-        throw notInList();
-      }
+      request.query = undefined;
+      request.extensions = {
+        ...request.extensions,
+        persistedQuery: { version: 1, sha256Hash: REFUSED_ID },
+      };
+      return {
+        async willSendResponse({ response }) {
+          response.http.status = 400;
+          if (response.body.kind === 'single') {
+            response.body.singleResult.errors = [
+              {
+                message:
+                  'This gateway runs only operations of its persisted query list.',
+                extensions: { code: ErrorCode.PERSISTED_QUERY_NOT_IN_LIST },
+              },
+            ];
+          }
+        },
+      };
     },
   };
 }
@@ -227,7 +237,8 @@ function safelistPlugin<TContext extends object>(
 class ManifestCache implements KeyValueCache<string> {
   constructor(private readonly list: PersistedQueryList) {}
   async get(key: string): Promise<string | undefined> {
-    return this.list.byId.get(key)?.body;
+    const id = key.startsWith(APQ_PREFIX) ? key.slice(APQ_PREFIX.length) : key;
+    return this.list.byId.get(id)?.body;
   }
   async set(): Promise<void> {
     // Safelist mode registers nothing: the list is the manifest.
