@@ -75,20 +75,23 @@ const schema = z.object({
   PERSISTED_QUERY_TTL_SECONDS: positive(86_400),
   CORS_ORIGINS: z
     .string()
-    .transform((value) =>
-      value
+    .transform((value, context) => {
+      const origins = value
         .split(',')
         .map((origin) => origin.trim())
-        .filter(Boolean),
-    )
-    .pipe(
-      z.array(
-        z.url({
-          error:
-            'expected comma-separated origins such as https://app.example.com',
-        }),
-      ),
-    )
+        .filter(Boolean);
+      // An origin is scheme, host and port only, as browsers send it.
+      const bad = origins.filter(
+        (origin) => !URL.canParse(origin) || new URL(origin).origin !== origin,
+      );
+      if (bad.length > 0) {
+        context.addIssue({
+          code: 'custom',
+          message: `expected comma-separated origins such as https://app.example.com (not ${bad.map((origin) => JSON.stringify(origin)).join(', ')})`,
+        });
+      }
+      return origins;
+    })
     .optional(),
   QUERY_MAX_DEPTH: positive(10),
   QUERY_MAX_ALIASES: positive(15),
