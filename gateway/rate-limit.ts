@@ -80,7 +80,12 @@ export async function createRateLimit(options: {
   }
 
   const middleware: RequestHandler = async (_request, response, next) => {
-    const principal = response.locals.principal as Principal;
+    const principal = response.locals.principal as Principal | undefined;
+    if (!principal) {
+      // The landing page, the one thing served without credentials.
+      next();
+      return;
+    }
     try {
       const result = await limiter.consume(principal.apiKeyId);
       setHeaders(response, requests, result);
