@@ -1,8 +1,14 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { gql } from '@apollo/client';
 import { createClient } from '@keyv/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_REDIS_URL, startGatewayReplica } from './support/gateway';
+import { TEST_REDIS_URL } from './support/gateway';
 import { persistedQueryClient, post, sha256 } from './support/client';
 import { startTestSystem } from './support/system';
 
@@ -16,21 +22,27 @@ const persisted = (hash: string) => ({
 });
 
 let system: Awaited<ReturnType<typeof startTestSystem>>;
-let replica: Awaited<ReturnType<typeof startGatewayReplica>>;
-const env = { REDIS_URL: TEST_REDIS_URL, PERSISTED_QUERY_TTL_SECONDS: '120' };
+const env = {
+  REDIS_URL: TEST_REDIS_URL,
+  PERSISTED_QUERY_TTL_SECONDS: '120',
+  // A store file, so that a separate gateway process shares it too.
+  TRIBUTARY_DB_PATH: join(
+    mkdtempSync(join(tmpdir(), 'tributary-apq-')),
+    'tributary.db',
+  ),
+};
 
 beforeAll(async () => {
   system = await startTestSystem(env);
-  replica = await startGatewayReplica(system, env);
 });
 
 afterAll(async () => {
-  await replica?.stop();
   await system?.stop();
+  rmSync(dirname(env.TRIBUTARY_DB_PATH), { recursive: true, force: true });
 });
 
 describe('automatic persisted queries', () => {
-  it('refuses an unknown hash, registers hash plus query, then serves the hash alone on every replica sharing Redis', async () => {
+  it('refuses an unknown hash, registers hash plus query, then serves the hash alone', async () => {
     const first = await post(system.gatewayUrl, {
       extensions: persisted(HASH),
     });
@@ -51,11 +63,32 @@ describe('automatic persisted queries', () => {
       extensions: persisted(HASH),
     });
     expect(again.body).toEqual(registered.body);
-
-    // The replica never saw the query: it knows the hash through Redis.
-    const elsewhere = await post(replica.url, { extensions: persisted(HASH) });
-    expect(elsewhere.body).toEqual(registered.body);
   });
+
+  it('serves a registered hash from a separate gateway process sharing the Redis', async () => {
+    const child = await startGatewayProcess({
+      ...env,
+      TRIBUTARY_SANDBOX: '1',
+      SANDBOX_URL: system.sandboxUrl!,
+      SUBGRAPH_HRIS_URL: system.subgraphUrls.hris,
+      SUBGRAPH_CRM_URL: system.subgraphUrls.crm,
+      SUBGRAPH_TICKETING_URL: system.subgraphUrls.ticketing,
+    });
+    try {
+      // Registered on the first gateway; this process never sees the
+      // query and knows the hash only through Redis.
+      const registered = await post(system.gatewayUrl, {
+        query: QUERY,
+        extensions: persisted(HASH),
+      });
+      const elsewhere = await post(child.url, { extensions: persisted(HASH) });
+      expect(elsewhere.body.errors).toBeUndefined();
+      expect(elsewhere.body).toEqual(registered.body);
+    } finally {
+      child.process.kill('SIGTERM');
+      await once(child.process, 'exit');
+    }
+  }, 30_000);
 
   it('stores registered queries in Redis with an expiry', async () => {
     const redis = createClient({ url: TEST_REDIS_URL });
@@ -136,3 +169,35 @@ describe('automatic persisted queries', () => {
     expect(sent.every(({ status }) => status === 200)).toBe(true);
   });
 });
+
+/**
+ * `npm run start:gateway` as its own process on a free port, over the test
+ * subgraphs and the store file `extra` names.
+ */
+async function startGatewayProcess(
+  extra: Record<string, string>,
+): Promise<{ url: string; process: ChildProcess }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'gateway/main.ts'],
+    {
+      cwd: new URL('..', import.meta.url).pathname,
+      env: {
+        ...process.env,
+        NODE_ENV: 'test',
+        PORT: '0',
+        LOG_LEVEL: 'info',
+        ...extra,
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  for await (const line of createInterface({ input: child.stdout! })) {
+    const entry = JSON.parse(line) as { msg?: string; url?: string };
+    if (entry.msg === 'gateway ready' && entry.url) {
+      child.stdout!.resume();
+      return { url: entry.url, process: child };
+    }
+  }
+  throw new Error('the gateway process exited before it was ready');
+}
