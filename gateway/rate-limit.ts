@@ -12,7 +12,10 @@ import type { Logger } from '../lib/logger';
 import type { Principal } from '../lib/store/store';
 
 export interface RateLimit {
-  /** Express middleware; runs after authentication (`res.locals.principal`). */
+  /**
+   * Express middleware; runs after authentication (`res.locals.principal`)
+   * and after the body is parsed (a batch counts once per operation).
+   */
   middleware: RequestHandler;
   stop(): Promise<void>;
 }
@@ -31,7 +34,7 @@ function setHeaders(
 
 /**
  * Rate limiting per API key: `requests` per `windowSeconds` (fixed
- * window), counted in Redis when `redisUrl` is set so that every gateway
+ * window; each operation of a batch counts), counted in Redis when `redisUrl` is set so that every gateway
  * replica shares one budget, in memory otherwise. Over the limit: HTTP 429,
  * `Retry-After` in seconds and code `RATE_LIMITED`. Every answer carries
  * `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`.
@@ -79,7 +82,7 @@ export async function createRateLimit(options: {
     };
   }
 
-  const middleware: RequestHandler = async (_request, response, next) => {
+  const middleware: RequestHandler = async (request, response, next) => {
     const principal = response.locals.principal as Principal | undefined;
     if (!principal) {
       // The landing page, the one thing served without credentials.
@@ -87,7 +90,10 @@ export async function createRateLimit(options: {
       return;
     }
     try {
-      const result = await limiter.consume(principal.apiKeyId);
+      // A batch costs one request per operation in it.
+      const body: unknown = request.body;
+      const points = Array.isArray(body) ? Math.max(1, body.length) : 1;
+      const result = await limiter.consume(principal.apiKeyId, points);
       setHeaders(response, requests, result);
       next();
     } catch (rejection: unknown) {

@@ -223,8 +223,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   app.use(
     '/graphql',
-    rateLimit.middleware,
     ...requestLimits(config),
+    rateLimit.middleware,
     expressMiddleware(server, {
       context: async ({ req, res }) => {
         const principal = res.locals.principal as Principal;

@@ -60,6 +60,27 @@ describe('rate limits per API key', () => {
     expect(response.status).toBe(200);
   });
 
+  it('counts each operation of a batch against the budget', async () => {
+    const tenant = await system.store.createTenant({ name: 'batching' });
+    const key = await system.store.createApiKey({
+      tenantId: tenant.id,
+      name: 'batching',
+      scopes: ['hris:read'],
+    });
+    const organization = await system.store.createOrganization({
+      tenantId: tenant.id,
+      name: 'batching',
+    });
+    const credentials = {
+      authorization: `Bearer ${key.secret}`,
+      'x-account-token': organization.accountToken,
+    };
+    const batch = await post(system.gatewayUrl, [QUERY, QUERY], credentials);
+    const single = await post(system.gatewayUrl, QUERY, credentials);
+    const over = await post(system.gatewayUrl, QUERY, credentials);
+    expect([batch.status, single.status, over.status]).toEqual([200, 200, 429]);
+  });
+
   it('shares one budget across gateway replicas through Redis', async () => {
     const env = {
       REDIS_URL: TEST_REDIS_URL,
