@@ -14,10 +14,26 @@ export const PERSISTED_QUERY_NAMESPACE = 'tributary:pq';
 /** Time bound of one cache call: a stalled Redis must not stall requests. */
 const CACHE_TIMEOUT_MS = 1_000;
 
+/** How often a failing store may log, at most. */
+const STORE_ERROR_LOG_INTERVAL_MS = 60_000;
+
+/** A keyv store and how to let go of it. */
+export interface PersistedQueryStore {
+  keyv: Keyv<string>;
+  /**
+   * False while Redis is not connected: callers skip the store instead of
+   * waiting for it. Always true in memory.
+   */
+  available(): boolean;
+  /** Closes the Redis connection without waiting for pending commands. */
+  close(): Promise<void>;
+}
+
 /**
  * The keyv store behind automatic persisted queries: Redis when `redisUrl`
  * is set, so every replica sharing it knows a registered hash; memory
- * otherwise. Its `error` events are logged, never thrown.
+ * otherwise. Errors are logged (at most once a minute, since the Redis
+ * client reports every reconnection attempt), never thrown.
  *
  * TODO(issue 6 merge): share one keyv store factory with lib/cache.ts once
  * it lands, keeping the `tributary:pq` namespace.
@@ -26,24 +42,39 @@ export function createPersistedQueryStore(options: {
   redisUrl: string | undefined;
   logger: Logger;
   namespace?: string;
-}): Keyv<string> {
+}): PersistedQueryStore {
   const namespace = options.namespace ?? PERSISTED_QUERY_NAMESPACE;
-  const keyv = options.redisUrl
+  const redis = options.redisUrl
+    ? new KeyvRedis(options.redisUrl, { throwOnConnectError: false })
+    : undefined;
+  const keyv = redis
     ? new Keyv<string>({
         // Two declarations of Keyv (ESM and CJS type files) make the store
         // type unassignable although it is the same class at run time.
-        store: new KeyvRedis(options.redisUrl) as unknown as Map<
-          string,
-          unknown
-        >,
+        store: redis as unknown as Map<string, unknown>,
         namespace,
         useKeyPrefix: false,
       })
     : new Keyv<string>({ namespace });
+  // Connect now rather than on first use: until connected the store is
+  // skipped, so a lazy connection would never be made.
+  void redis?.getClient().catch(() => {});
+  let loggedAt = -Infinity;
   keyv.on('error', (error: unknown) => {
-    options.logger.warn({ err: error }, 'persisted query store error');
+    const now = Date.now();
+    if (now - loggedAt >= STORE_ERROR_LOG_INTERVAL_MS) {
+      loggedAt = now;
+      options.logger.warn({ err: error }, 'persisted query store error');
+    }
   });
-  return keyv;
+  return {
+    keyv,
+    available: () =>
+      !redis || (redis.client as { isReady?: boolean }).isReady === true,
+    close: async () => {
+      await redis?.disconnect(true);
+    },
+  };
 }
 
 function withTimeout<T>(promise: Promise<T>, fallback: T): Promise<T> {
@@ -57,17 +88,23 @@ function withTimeout<T>(promise: Promise<T>, fallback: T): Promise<T> {
 }
 
 /**
- * Apollo Server's KeyValueCache over keyv. A failing or slow store reads as
- * a miss and drops writes (logged as `warn`): the client then resends the
- * query, so a Redis fault costs a round trip, never a failed request.
+ * Apollo Server's KeyValueCache over a persisted query store. A store that
+ * is down, failing or slow reads as a miss and drops writes (logged as
+ * `warn`): the client then resends the query, so a Redis fault costs a
+ * round trip, never a failed request.
  */
 export class KeyvQueryCache implements KeyValueCache<string> {
+  private readonly keyv: Keyv<string>;
+
   constructor(
-    private readonly keyv: Keyv<string>,
+    private readonly store: PersistedQueryStore,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.keyv = store.keyv;
+  }
 
   async get(key: string): Promise<string | undefined> {
+    if (!this.store.available()) return undefined;
     try {
       return await withTimeout(this.keyv.get(key), undefined);
     } catch (error: unknown) {
@@ -82,6 +119,7 @@ export class KeyvQueryCache implements KeyValueCache<string> {
     value: string,
     options?: { ttl?: number | null },
   ): Promise<void> {
+    if (!this.store.available()) return;
     try {
       const ttlMs = options?.ttl ? options.ttl * 1000 : undefined;
       await withTimeout(this.keyv.set(key, value, ttlMs), false);
@@ -91,6 +129,7 @@ export class KeyvQueryCache implements KeyValueCache<string> {
   }
 
   async delete(key: string): Promise<boolean> {
+    if (!this.store.available()) return false;
     try {
       return await withTimeout(this.keyv.delete(key), false);
     } catch (error: unknown) {
@@ -288,7 +327,7 @@ export function persistedQuerySetup<TContext extends object>(options: {
       ttl: persistedQueries.ttlSeconds,
     },
     plugins: [],
-    stop: () => store.disconnect(),
+    stop: () => store.close(),
   };
 }
 

@@ -62,12 +62,24 @@ export async function createRateLimit(options: {
   const redisUrl = options.config.redisUrl;
   if (redisUrl) {
     const client = createClient({ url: redisUrl, disableOfflineQueue: true });
+    // The client retries for ever and reports every failed attempt: log
+    // when the store goes down and when it is back, not every retry.
+    let reachable = true;
     client.on('error', (error: unknown) => {
-      options.logger.warn({ err: error }, 'rate limit store error');
+      if (reachable) {
+        reachable = false;
+        options.logger.warn({ err: error }, 'rate limit store unreachable');
+      }
     });
-    await client.connect().catch((error: unknown) => {
-      options.logger.warn({ err: error }, 'rate limit store unreachable');
+    client.on('ready', () => {
+      if (!reachable) {
+        reachable = true;
+        options.logger.info('rate limit store reachable again');
+      }
     });
+    // Not awaited: start-up must not wait for Redis. Until the client is
+    // ready the insurance limiter counts in memory.
+    void client.connect().catch(() => {});
     limiter = new RateLimiterRedis({
       storeClient: client,
       useRedisPackage: true,
@@ -78,7 +90,8 @@ export async function createRateLimit(options: {
       insuranceLimiter: memory,
     });
     stop = async () => {
-      if (client.isOpen) await client.close();
+      if (client.isReady) await client.close();
+      else if (client.isOpen) client.destroy();
     };
   }
 
