@@ -25,6 +25,11 @@ export interface PersistedQueryStore {
    * waiting for it. Always true in memory.
    */
   available(): boolean;
+  /**
+   * Resolves once Redis is connected, or after `CONNECT_WAIT_MS` at most:
+   * start-up waits that long for a shared store, never longer.
+   */
+  ready: Promise<void>;
   /** Closes the Redis connection without waiting for pending commands. */
   close(): Promise<void>;
 }
@@ -58,7 +63,9 @@ export function createPersistedQueryStore(options: {
     : new Keyv<string>({ namespace });
   // Connect now rather than on first use: until connected the store is
   // skipped, so a lazy connection would never be made.
-  void redis?.getClient().catch(() => {});
+  const ready = redis
+    ? boundedWait(redis.getClient().then(() => {}))
+    : Promise.resolve();
   let loggedAt = -Infinity;
   keyv.on('error', (error: unknown) => {
     const now = Date.now();
@@ -69,12 +76,27 @@ export function createPersistedQueryStore(options: {
   });
   return {
     keyv,
+    ready,
     available: () =>
       !redis || (redis.client as { isReady?: boolean }).isReady === true,
     close: async () => {
       await redis?.disconnect(true);
     },
   };
+}
+
+/** How long start-up waits for Redis before going on without it. */
+export const CONNECT_WAIT_MS = 2_000;
+
+/** Waits for `connecting` at most `CONNECT_WAIT_MS`; never rejects. */
+export function boundedWait(connecting: Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    connecting.catch(() => {}),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, CONNECT_WAIT_MS);
+    }),
+  ]).finally(() => clearTimeout(timer));
 }
 
 function withTimeout<T>(promise: Promise<T>, fallback: T): Promise<T> {
@@ -303,10 +325,10 @@ export interface PersistedQuerySetup<TContext extends object> {
  *   SHA-256 of its query before storing it.
  * - `safelist`: only the manifest's operations run, by id or by body.
  */
-export function persistedQuerySetup<TContext extends object>(options: {
+export async function persistedQuerySetup<TContext extends object>(options: {
   config: Pick<Config, 'persistedQueries' | 'redisUrl'>;
   logger: Logger;
-}): PersistedQuerySetup<TContext> {
+}): Promise<PersistedQuerySetup<TContext>> {
   const { persistedQueries, redisUrl } = options.config;
   if (persistedQueries.mode === 'safelist') {
     const list = loadPersistedQueryManifest(persistedQueries.manifestPath);
@@ -321,6 +343,7 @@ export function persistedQuerySetup<TContext extends object>(options: {
     };
   }
   const store = createPersistedQueryStore({ redisUrl, logger: options.logger });
+  await store.ready;
   return {
     persistedQueries: {
       cache: new KeyvQueryCache(store, options.logger),

@@ -10,6 +10,7 @@ import type { Config } from '../lib/config';
 import { ErrorCode } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import type { Principal } from '../lib/store/store';
+import { boundedWait } from './persisted-queries';
 
 export interface RateLimit {
   /**
@@ -77,9 +78,9 @@ export async function createRateLimit(options: {
         options.logger.info('rate limit store reachable again');
       }
     });
-    // Not awaited: start-up must not wait for Redis. Until the client is
+    // Start-up waits for Redis a bounded time only: until the client is
     // ready the insurance limiter counts in memory.
-    void client.connect().catch(() => {});
+    await boundedWait(client.connect().then(() => {}));
     limiter = new RateLimiterRedis({
       storeClient: client,
       useRedisPackage: true,

@@ -120,7 +120,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
           document: FLAGSHIP,
         });
 
-  const persisted = persistedQuerySetup<GatewayContext>({ config, logger });
+  const persisted = await persistedQuerySetup<GatewayContext>({
+    config,
+    logger,
+  });
   const limits = queryLimitSetup(config);
   const errors = gatewayErrorHandling<GatewayContext>({ config, logger });
   const rateLimit = await createRateLimit({
