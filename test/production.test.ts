@@ -174,6 +174,19 @@ describe('production with automatic persisted queries', () => {
     );
   });
 
+  it('hides field suggestions, which would reveal the schema introspection hides', async () => {
+    const response = await post(system.gatewayUrl, {
+      query: '{ employes(first: 1) { edges { node { id } } } }',
+    });
+    expect(response.body.errors?.[0]?.extensions?.code).toBe(
+      'GRAPHQL_VALIDATION_FAILED',
+    );
+    expect(response.body.errors?.[0]?.message).toMatch(/employes/);
+    expect(response.body.errors?.[0]?.message).not.toMatch(
+      /Did you mean|employees/,
+    );
+  });
+
   it('refuses a 30-level nested query with QUERY_LIMIT_EXCEEDED before any provider call', async () => {
     system.recorder?.clear();
     const response = await post(system.gatewayUrl, { query: nested(30) });
