@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { gql } from '@apollo/client';
+import { CombinedGraphQLErrors, gql } from '@apollo/client';
 import { generatePersistedQueryIdsFromManifest } from '@apollo/persisted-query-lists';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sandboxLinks } from '../lib/sandbox';
@@ -226,6 +226,29 @@ describe('production with automatic persisted queries', () => {
     expect(text).not.toMatch(
       /127\.0\.0\.1|stacktrace|serviceName|crm|ECONNREFUSED/i,
     );
+  });
+
+  it('gives Apollo Client the masked errors of a failing subgraph beside the data that arrived', async () => {
+    const { client } = persistedQueryClient(system.gatewayUrl);
+    const result = await client.query({
+      query: gql(operationFile('Flagship')),
+      errorPolicy: 'all',
+    });
+    expect(result.data).toMatchObject({
+      employees: { edges: expect.any(Array) },
+    });
+    expect(CombinedGraphQLErrors.is(result.error)).toBe(true);
+    const errors = CombinedGraphQLErrors.is(result.error)
+      ? result.error.errors
+      : [];
+    expect(errors.length).toBeGreaterThan(0);
+    for (const error of errors) {
+      expect(error.message).toBe('Internal error.');
+      expect(Object.keys(error.extensions ?? {}).sort()).toEqual([
+        'code',
+        'requestId',
+      ]);
+    }
   });
 
   it('masks a provider error down to its code, provider and category, without the provider\u2019s answer', async () => {
