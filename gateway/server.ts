@@ -5,9 +5,8 @@ import {
   RemoteGraphQLDataSource,
   type GraphQLDataSourceProcessOptions,
 } from '@apollo/gateway';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Express } from 'express';
 import type { Category } from '../lib/categories';
@@ -26,6 +25,13 @@ import { authenticate, authenticationMessage } from './auth';
 import { createQueryPlanCache } from './query-plan-cache';
 import { responseCachePlugin } from './response-cache';
 import { createSubgraphFetcher } from './subgraph-fetcher';
+import { corsMiddleware } from './cors';
+import { gatewayErrorHandling } from './error-handling';
+import { productionLandingPage } from './landing-page';
+import { persistedQuerySetup } from './persisted-queries';
+import { queryLimitSetup } from './query-limits';
+import { createRateLimit } from './rate-limit';
+import { requestLimits } from './request-limits';
 
 /** Per-request context of the gateway. */
 export interface GatewayContext {
@@ -47,6 +53,12 @@ export interface GatewayOptions {
     | 'nodeEnv'
     | 'sandboxEnabled'
     | 'auditRetentionDays'
+    | 'redisUrl'
+    | 'persistedQueries'
+    | 'corsOrigins'
+    | 'queryLimits'
+    | 'requestLimits'
+    | 'rateLimit'
   > &
     Partial<Pick<Config, 'cache'>>;
   store: Store;
@@ -57,6 +69,8 @@ export interface GatewayOptions {
   subgraphUrls?: Partial<Record<Category, string>>;
   /** The process's cache store, for query plans (lib/cache.ts). */
   cache?: CacheStore;
+  /** Redis key prefix of the rate limiter; tests give their own. */
+  rateLimitKeyPrefix?: string;
 }
 
 export interface Gateway {
@@ -146,7 +160,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   const landingPage =
     config.nodeEnv === 'production'
-      ? ApolloServerPluginLandingPageDisabled()
+      ? productionLandingPage<GatewayContext>()
       : ApolloServerPluginLandingPageLocalDefault({
           embed: config.sandboxEnabled
             ? {
@@ -160,6 +174,20 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
             : true,
           document: FLAGSHIP,
         });
+
+  const persisted = await persistedQuerySetup<GatewayContext>({
+    config,
+    logger,
+  });
+  const limits = queryLimitSetup(config);
+  const errors = gatewayErrorHandling<GatewayContext>({ config, logger });
+  const rateLimit = await createRateLimit({
+    config,
+    logger,
+    ...(options.rateLimitKeyPrefix
+      ? { keyPrefix: options.rateLimitKeyPrefix }
+      : {}),
+  });
 
   const server = new ApolloServer<GatewayContext>({
     gateway,
@@ -176,7 +204,19 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
             ),
           ]
         : []),
+      ...persisted.plugins,
+      ...(limits.plugins as ApolloServerPlugin<GatewayContext>[]),
+      errors.plugin,
     ],
+    persistedQueries: persisted.persistedQueries,
+    validationRules: limits.validationRules,
+    parseOptions: limits.parseOptions,
+    formatError: errors.formatError,
+    // Batches are allowed, bounded by REQUEST_MAX_BATCH (request-limits.ts).
+    allowBatchedHttpRequests: true,
+    // Apollo's default, kept explicit: GETs and simple POSTs need a
+    // preflight-forcing header, so a browser cannot be made to send one.
+    csrfPrevention: true,
     includeStacktraceInErrorResponses: false,
     introspection: config.nodeEnv !== 'production',
     logger: {
@@ -202,6 +242,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   app.get('/', (_request, response) => {
     response.redirect('/graphql');
   });
+  app.use('/graphql', corsMiddleware(config));
 
   const admin = await createAdminApi({ store, logger, config });
   app.use('/admin', admin.router);
@@ -259,7 +300,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   app.use(
     '/graphql',
-    express.json({ limit: '1mb' }),
+    ...requestLimits(config),
+    rateLimit.middleware,
     expressMiddleware(server, {
       context: async ({ req, res }) => {
         const principal = res.locals.principal as Principal;
@@ -293,6 +335,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       await admin.stop();
       await server.stop();
       await subgraphHttp.close();
+      await persisted.stop();
+      await rateLimit.stop();
     },
   };
 }

@@ -14,6 +14,13 @@ const port = (fallback: number) =>
     .max(65_535, 'expected 0 to 65535')
     .default(fallback);
 
+const positive = (fallback: number) =>
+  z.coerce
+    .number({ error: 'expected a number' })
+    .int('expected a whole number')
+    .min(1, 'expected at least 1')
+    .default(fallback);
+
 const optionalUrl = z
   .url({
     error: 'expected an absolute URL such as http://127.0.0.1:4001/graphql',
@@ -88,6 +95,43 @@ const schema = z.object({
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .optional(),
+  PERSISTED_QUERIES: z
+    .enum(['apq', 'safelist'], { error: 'expected apq or safelist' })
+    .default('apq'),
+  PERSISTED_QUERY_MANIFEST: z
+    .string()
+    .min(1)
+    .default('persisted-query-manifest.json'),
+  PERSISTED_QUERY_TTL_SECONDS: positive(86_400),
+  CORS_ORIGINS: z
+    .string()
+    .transform((value, context) => {
+      const origins = value
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean);
+      // An origin is scheme, host and port only, as browsers send it.
+      const bad = origins.filter(
+        (origin) => !URL.canParse(origin) || new URL(origin).origin !== origin,
+      );
+      if (bad.length > 0) {
+        context.addIssue({
+          code: 'custom',
+          message: `expected comma-separated origins such as https://app.example.com (not ${bad.map((origin) => JSON.stringify(origin)).join(', ')})`,
+        });
+      }
+      return origins;
+    })
+    .optional(),
+  QUERY_MAX_DEPTH: positive(10),
+  QUERY_MAX_ALIASES: positive(15),
+  QUERY_MAX_DIRECTIVES: positive(20),
+  QUERY_MAX_TOKENS: positive(2_000),
+  QUERY_MAX_COST: positive(60_000),
+  REQUEST_MAX_BYTES: positive(100_000),
+  REQUEST_MAX_BATCH: positive(10),
+  RATE_LIMIT_REQUESTS: positive(600),
+  RATE_LIMIT_WINDOW_SECONDS: positive(60),
 });
 
 export interface Config {
@@ -118,6 +162,30 @@ export interface Config {
   cache: CacheConfig;
   /** Added delay of every sandbox provider answer, in ms. */
   sandboxLatencyMs: number;
+  /** Redis shared by gateway replicas (persisted queries, rate limits). */
+  redisUrl: string | undefined;
+  persistedQueries: {
+    /** `apq`: automatic persisted queries; `safelist`: only the manifest's. */
+    mode: 'apq' | 'safelist';
+    /** Apollo persisted query manifest read in safelist mode. */
+    manifestPath: string;
+    /** Lifetime of a registered automatic persisted query. */
+    ttlSeconds: number;
+  };
+  /** Browser origins allowed to call the gateway (CORS); production only. */
+  corsOrigins: string[];
+  /** Per-operation limits, checked before any subgraph or provider call. */
+  queryLimits: {
+    maxDepth: number;
+    maxAliases: number;
+    maxDirectives: number;
+    maxTokens: number;
+    maxCost: number;
+  };
+  /** Per-HTTP-request limits. */
+  requestLimits: { maxBytes: number; maxBatch: number };
+  /** Requests allowed per API key per window. */
+  rateLimit: { requests: number; windowSeconds: number };
 }
 
 export interface CacheConfig {
@@ -240,6 +308,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       staleIfErrorSeconds: values.CACHE_STALE_IF_ERROR_SECONDS,
     },
     sandboxLatencyMs: values.SANDBOX_LATENCY_MS,
+    redisUrl: values.REDIS_URL,
+    persistedQueries: {
+      mode: values.PERSISTED_QUERIES,
+      manifestPath: values.PERSISTED_QUERY_MANIFEST,
+      ttlSeconds: values.PERSISTED_QUERY_TTL_SECONDS,
+    },
+    corsOrigins: values.CORS_ORIGINS ?? [],
+    queryLimits: {
+      maxDepth: values.QUERY_MAX_DEPTH,
+      maxAliases: values.QUERY_MAX_ALIASES,
+      maxDirectives: values.QUERY_MAX_DIRECTIVES,
+      maxTokens: values.QUERY_MAX_TOKENS,
+      maxCost: values.QUERY_MAX_COST,
+    },
+    requestLimits: {
+      maxBytes: values.REQUEST_MAX_BYTES,
+      maxBatch: values.REQUEST_MAX_BATCH,
+    },
+    rateLimit: {
+      requests: values.RATE_LIMIT_REQUESTS,
+      windowSeconds: values.RATE_LIMIT_WINDOW_SECONDS,
+    },
   };
 }
 

@@ -25,6 +25,30 @@ export const ErrorCode = {
   UPSTREAM_RATE_LIMITED: 'UPSTREAM_RATE_LIMITED',
   /** A bug of ours; details are in the logs under the request id. */
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+  /** Too many requests for this API key; retry after `Retry-After` (HTTP 429). */
+  RATE_LIMITED: 'RATE_LIMITED',
+  /**
+   * The operation exceeds a query limit (depth, aliases, directives, tokens
+   * or cost); `extensions.limit` names which. Refused before any provider
+   * is called.
+   */
+  QUERY_LIMIT_EXCEEDED: 'QUERY_LIMIT_EXCEEDED',
+  /** The request body is larger than the gateway accepts (HTTP 413). */
+  REQUEST_TOO_LARGE: 'REQUEST_TOO_LARGE',
+  /** A batched request holds more operations than allowed (HTTP 400). */
+  BATCH_TOO_LARGE: 'BATCH_TOO_LARGE',
+  /** Malformed HTTP request: bad JSON, wrong content type (Apollo's code). */
+  BAD_REQUEST: 'BAD_REQUEST',
+  /** The operation does not parse (Apollo's code). */
+  GRAPHQL_PARSE_FAILED: 'GRAPHQL_PARSE_FAILED',
+  /** The operation does not validate against the schema (Apollo's code). */
+  GRAPHQL_VALIDATION_FAILED: 'GRAPHQL_VALIDATION_FAILED',
+  /** An automatic persisted query's hash is unknown: send it with its query. */
+  PERSISTED_QUERY_NOT_FOUND: 'PERSISTED_QUERY_NOT_FOUND',
+  /** Safelist mode: the operation is not in the persisted query manifest. */
+  PERSISTED_QUERY_NOT_IN_LIST: 'PERSISTED_QUERY_NOT_IN_LIST',
+  /** The gateway could not plan the operation over the subgraphs (Apollo's code). */
+  OPERATION_RESOLUTION_FAILURE: 'OPERATION_RESOLUTION_FAILURE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

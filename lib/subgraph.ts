@@ -10,7 +10,11 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap';
 import DataLoader from 'dataloader';
 import express, { type Express } from 'express';
-import { GraphQLError, type DocumentNode } from 'graphql';
+import {
+  GraphQLError,
+  type DocumentNode,
+  type GraphQLFormattedError,
+} from 'graphql';
 import type { Category } from './categories';
 import { loadConfig, type Config } from './config';
 import {
@@ -18,6 +22,7 @@ import {
   auditExtensionPlugin,
   type SubgraphPermissions,
 } from './authorization';
+import { maskFormattedError } from './error-masking';
 import { ErrorCode, ProviderError, tributaryError } from './errors';
 import {
   ProviderClient,
@@ -174,6 +179,17 @@ function errorFormatter(category: Category, logger: Logger, nodeEnv: string) {
   };
 }
 
+/** In production, a subgraph's errors keep only their public parts too. */
+function maskedInProduction(
+  format: ReturnType<typeof errorFormatter>,
+  nodeEnv: string,
+) {
+  return nodeEnv === 'production'
+    ? (formatted: GraphQLFormattedError, error: unknown) =>
+        maskFormattedError(format(formatted, error))
+    : format;
+}
+
 /**
  * Builds a subgraph's HTTP app: `POST /graphql` (requires the gateway's
  * signed identity; 401 without a valid, unexpired one, so calling a
@@ -208,7 +224,10 @@ export async function createSubgraphApp<TConnector>(
     schema,
     plugins,
     includeStacktraceInErrorResponses: false,
-    formatError: errorFormatter(category, logger, deps.config.nodeEnv),
+    formatError: maskedInProduction(
+      errorFormatter(category, logger, deps.config.nodeEnv),
+      deps.config.nodeEnv,
+    ),
     logger: {
       debug: (message) => logger.debug(message),
       info: (message) => logger.info(message),

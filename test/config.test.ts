@@ -70,4 +70,60 @@ describe('loadConfig', () => {
         .subgraphUrls,
     ).toEqual({ hris: 'http://10.0.0.5:4001/graphql' });
   });
+
+  it('defaults production hardening: APQ, limits, rate limits, no CORS origins', () => {
+    expect(loadConfig({})).toMatchObject({
+      redisUrl: undefined,
+      persistedQueries: {
+        mode: 'apq',
+        manifestPath: 'persisted-query-manifest.json',
+        ttlSeconds: 86_400,
+      },
+      corsOrigins: [],
+      queryLimits: {
+        maxDepth: 10,
+        maxAliases: 15,
+        maxDirectives: 20,
+        maxTokens: 2_000,
+        maxCost: 60_000,
+      },
+      requestLimits: { maxBytes: 100_000, maxBatch: 10 },
+      rateLimit: { requests: 600, windowSeconds: 60 },
+    });
+  });
+
+  it('names bad persisted query, CORS, Redis and limit settings', () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        PERSISTED_QUERIES: 'all',
+        CORS_ORIGINS: 'https://app.example.com, app.example.org',
+        REDIS_URL: 'localhost:6379',
+        QUERY_MAX_DEPTH: '0',
+      });
+    } catch (caught) {
+      error = caught;
+    }
+    const problems = (error as ConfigError).problems.join('\n');
+    expect(problems).toContain(
+      'PERSISTED_QUERIES: expected apq or safelist, received "all"',
+    );
+    expect(problems).toContain(
+      'CORS_ORIGINS: expected comma-separated origins',
+    );
+    expect(problems).toContain(
+      'REDIS_URL: expected a redis:// or rediss:// URL',
+    );
+    expect(problems).toContain(
+      'QUERY_MAX_DEPTH: expected at least 1, received "0"',
+    );
+  });
+
+  it('reads a comma-separated list of CORS origins', () => {
+    expect(
+      loadConfig({
+        CORS_ORIGINS: 'https://app.example.com, https://admin.example.com',
+      }).corsOrigins,
+    ).toEqual(['https://app.example.com', 'https://admin.example.com']);
+  });
 });
