@@ -17,7 +17,14 @@ import { IDENTITY_HEADER, signIdentity } from '../lib/identity';
 import type { Logger } from '../lib/logger';
 import { registry } from '../lib/metrics';
 import type { Principal, Store } from '../lib/store/store';
+import { readinessHandler } from '../lib/health';
+import { createAdminApp } from './admin/app';
 import { authenticate, authenticationMessage } from './auth';
+import {
+  subgraphReadinessChecks,
+  subgraphRoutingUrls,
+  subgraphUnavailable,
+} from './subgraph-health';
 
 /** Per-request context of the gateway. */
 export interface GatewayContext {
@@ -52,6 +59,18 @@ const FLAGSHIP = readFileSync(
 
 /** Forwards the signed identity, and nothing else of the client's, to subgraphs. */
 class IdentityDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  constructor(
+    url: string | undefined,
+    private readonly subgraphName: string,
+    private readonly gatewayLogger: Logger,
+  ) {
+    super({ url });
+  }
+
+  override didEncounterError(error: Error): never {
+    throw subgraphUnavailable(this.subgraphName, error, this.gatewayLogger);
+  }
+
   override async willSendRequest({
     request,
     context,
@@ -75,9 +94,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     buildService: ({ name, url }) =>
-      new IdentityDataSource({
-        url: overrides[name as Category] ?? url,
-      }),
+      new IdentityDataSource(overrides[name as Category] ?? url, name, logger),
     logger: {
       debug: (message) => logger.debug(message),
       info: (message) => logger.info(message),
@@ -119,12 +136,27 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   const app = express();
   app.disable('x-powered-by');
-  app.get('/health', async (_request, response) => {
-    const storeUp = await store.ping();
-    response
-      .status(storeUp ? 200 : 503)
-      .json({ status: storeUp ? 'ok' : 'unavailable' });
+  // Liveness: the process answers. Readiness: it can serve, so the store
+  // and every subgraph answer.
+  app.get('/health', (_request, response) => {
+    response.json({ status: 'ok' });
   });
+  app.get(
+    '/ready',
+    readinessHandler({
+      store: () => store.ping(),
+      ...subgraphReadinessChecks(
+        subgraphRoutingUrls(options.supergraphSdl, overrides),
+      ),
+    }),
+  );
+  const admin = await createAdminApp({
+    store,
+    logger,
+    sandboxEnabled: config.sandboxEnabled,
+    introspection: config.nodeEnv !== 'production',
+  });
+  app.use('/admin', admin.router);
   app.get('/metrics', async (_request, response) => {
     response.type(registry.contentType).send(await registry.metrics());
   });
@@ -201,5 +233,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     }),
   );
 
-  return { app, stop: () => server.stop() };
+  return {
+    app,
+    stop: async () => {
+      await server.stop();
+      await admin.stop();
+    },
+  };
 }

@@ -1,5 +1,12 @@
-import { DelegateBackoff, handleWhen, retry } from 'cockatiel';
+import {
+  BrokenCircuitError,
+  DelegateBackoff,
+  IsolatedCircuitError,
+  handleWhen,
+  retry,
+} from 'cockatiel';
 import { Agent, errors as undiciErrors, request } from 'undici';
+import type { Circuit } from './circuit';
 import { ErrorCode, ProviderError } from './errors';
 import type { Logger } from './logger';
 import { providerRequestDuration, providerRequests } from './metrics';
@@ -29,10 +36,42 @@ export interface ProviderRequest {
   route?: string;
   /**
    * Marks a POST that only reads (a search, a batch read) so it may be
-   * retried. GET, PUT and DELETE are retried without it.
+   * retried. GET, PUT and DELETE are retried without it; a POST or PATCH
+   * carrying an `Idempotency-Key` header is retried too, since the
+   * provider then applies it at most once.
    */
   idempotent?: boolean;
 }
+
+/**
+ * One provider call as the request logs record it, after its last attempt:
+ * no URL, query, body or header, only the path template.
+ */
+export interface ProviderCallRecord {
+  /** When the first attempt started. */
+  startedAt: Date;
+  provider: string;
+  method: HttpMethod;
+  /** Path template (`ProviderRequest.route`), `unlabelled` when absent. */
+  route: string;
+  /** HTTP status of the last attempt; undefined when none answered. */
+  status: number | undefined;
+  /** Public code of the failure; undefined when the call succeeded. */
+  errorCode: ErrorCode | undefined;
+  /** From the first attempt's start to the last one's end, in ms. */
+  durationMs: number;
+  /** Attempts sent (0 when the open circuit or the budget refused it). */
+  attempts: number;
+}
+
+/**
+ * Reads how long a provider asks us to wait from an answer's headers
+ * (lower-cased), in ms from `now`; undefined when it does not say.
+ */
+export type RateLimitDelay = (
+  headers: Record<string, string | undefined>,
+  now: number,
+) => number | undefined;
 
 export interface ProviderResponse<T> {
   status: number;
@@ -57,6 +96,26 @@ export interface ProviderClientOptions {
    * rather than holding its request.
    */
   maxRetryAfterMs?: number;
+  /**
+   * The circuit of this provider and linked account: attempts run through
+   * it, and while it is open calls fail at once with the code that opened
+   * it.
+   */
+  circuit?: Circuit;
+  /**
+   * Epoch ms by which the GraphQL request must be answered: no attempt
+   * starts and no retry waits past it, and each attempt's timeout shrinks
+   * to what is left. Undefined: only `timeoutMs` bounds an attempt.
+   */
+  deadline?: number;
+  /**
+   * Provider-specific rate-limit headers; the default reads `Retry-After`,
+   * then `X-RateLimit-Reset` / `RateLimit-Reset` (seconds, epoch seconds
+   * or an HTTP/ISO date).
+   */
+  rateLimitDelay?: RateLimitDelay;
+  /** Told about every call once it is over (request logs, issues). */
+  onCall?: (record: ProviderCallRecord) => void;
 }
 
 /** One keep-alive pool per process, shared by every provider client. */
@@ -82,6 +141,36 @@ export function parseRetryAfter(
   const at = Date.parse(value);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
+
+/** Reads a reset header: delta seconds, epoch seconds or a date. */
+function parseReset(
+  value: string | undefined,
+  now: number,
+): number | undefined {
+  if (value === undefined || value.trim() === '') {
+    return undefined;
+  }
+  const number = Number(value);
+  if (Number.isFinite(number)) {
+    // Epoch seconds are over a billion; anything smaller is a delta.
+    return Math.max(0, number > 1e9 ? number * 1000 - now : number * 1000);
+  }
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/**
+ * The default `RateLimitDelay`: `Retry-After` (RFC 9110), then the common
+ * reset headers (`X-RateLimit-Reset`, as Jira and GitHub send it;
+ * `RateLimit-Reset` of the IETF draft).
+ */
+export const defaultRateLimitDelay: RateLimitDelay = (headers, now) =>
+  parseRetryAfter(headers['retry-after'], now) ??
+  parseReset(headers['x-ratelimit-reset'], now) ??
+  parseReset(headers['ratelimit-reset'], now);
+
+/** Shortest time worth starting an attempt with, in ms. */
+const MIN_ATTEMPT_MS = 50;
 
 function classifyStatus(status: number): ErrorCode {
   if (status === 401 || status === 403) {
@@ -121,6 +210,10 @@ export class ProviderClient {
   private readonly timeoutMs: number;
   private readonly maxAttempts: number;
   private readonly maxRetryAfterMs: number;
+  private readonly circuit: Circuit | undefined;
+  private readonly deadline: number | undefined;
+  private readonly rateLimitDelay: RateLimitDelay;
+  private readonly onCall: ((record: ProviderCallRecord) => void) | undefined;
 
   constructor(options: ProviderClientOptions) {
     this.provider = options.provider;
@@ -129,6 +222,10 @@ export class ProviderClient {
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.maxAttempts = options.maxAttempts ?? 3;
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? 5_000;
+    this.circuit = options.circuit;
+    this.deadline = options.deadline;
+    this.rateLimitDelay = options.rateLimitDelay ?? defaultRateLimitDelay;
+    this.onCall = options.onCall;
     const { auth } = options;
     switch (auth.type) {
       case 'basic':
@@ -158,35 +255,99 @@ export class ProviderClient {
     providerRequest: ProviderRequest,
   ): Promise<ProviderResponse<T>> {
     const method = providerRequest.method ?? 'GET';
+    const hasIdempotencyKey = Object.keys(providerRequest.headers ?? {}).some(
+      (name) => name.toLowerCase() === 'idempotency-key',
+    );
     const retryable =
       method !== 'POST' && method !== 'PATCH'
         ? true
-        : providerRequest.idempotent === true;
+        : providerRequest.idempotent === true || hasIdempotencyKey;
+    // The delay before the next attempt, decided together with whether to
+    // retry at all: a retry that would outlive the request's budget is
+    // not worth starting.
+    let nextDelayMs = 0;
+    let attempt = 0;
     const policy = retry(
-      handleWhen(
-        (error) =>
-          retryable &&
-          error instanceof ProviderError &&
-          this.shouldRetry(error),
-      ),
-      {
-        maxAttempts: this.maxAttempts - 1,
-        backoff: new DelegateBackoff((context) => {
-          const error = 'error' in context.result ? context.result.error : null;
-          const asked =
-            error instanceof ProviderError ? error.retryAfterMs : undefined;
+      handleWhen((error) => {
+        if (
+          !retryable ||
+          !(error instanceof ProviderError) ||
+          !this.shouldRetry(error)
+        ) {
+          return false;
+        }
+        nextDelayMs =
+          error.retryAfterMs ??
           // Exponential backoff with full jitter unless the provider said
           // how long to wait.
-          return (
-            asked ?? Math.random() * RETRY_BASE_MS * 2 ** (context.attempt - 1)
-          );
-        }),
+          Math.random() * RETRY_BASE_MS * 2 ** (attempt - 1);
+        return (
+          this.deadline === undefined ||
+          Date.now() + nextDelayMs + MIN_ATTEMPT_MS < this.deadline
+        );
+      }),
+      {
+        maxAttempts: this.maxAttempts - 1,
+        backoff: new DelegateBackoff(() => nextDelayMs),
       },
     );
-    let attempt = 0;
-    return policy.execute(() => {
-      attempt += 1;
-      return this.send<T>(providerRequest, method, attempt);
+
+    const startedAt = new Date();
+    const started = performance.now();
+    let status: number | undefined;
+    const report = (errorCode: ErrorCode | undefined): void => {
+      this.onCall?.({
+        startedAt,
+        provider: this.provider,
+        method,
+        route: providerRequest.route ?? 'unlabelled',
+        status,
+        errorCode,
+        durationMs: Math.round(performance.now() - started),
+        attempts: attempt,
+      });
+    };
+    try {
+      const response = await policy.execute(() => {
+        const once = () => {
+          attempt += 1;
+          return this.send<T>(providerRequest, method, attempt, (answered) => {
+            status = answered;
+          });
+        };
+        return this.circuit ? this.circuit.policy.execute(once) : once();
+      });
+      report(undefined);
+      return response;
+    } catch (error: unknown) {
+      const failure = this.normalize(error);
+      report(failure.code);
+      throw failure;
+    }
+  }
+
+  /** Turns a refusal of the circuit into the provider error callers expect. */
+  private normalize(error: unknown): ProviderError {
+    if (error instanceof ProviderError) {
+      return error;
+    }
+    if (
+      error instanceof BrokenCircuitError ||
+      error instanceof IsolatedCircuitError
+    ) {
+      return new ProviderError(
+        `${this.provider} is failing; calls are paused for a while.`,
+        {
+          code: this.circuit?.openCode ?? ErrorCode.UPSTREAM_UNAVAILABLE,
+          provider: this.provider,
+          cause: error,
+        },
+      );
+    }
+    return new ProviderError(`${this.provider} call failed.`, {
+      code: ErrorCode.UPSTREAM_UNAVAILABLE,
+      provider: this.provider,
+      cause: error,
     });
   }
 
@@ -221,8 +382,19 @@ export class ProviderClient {
     providerRequest: ProviderRequest,
     method: HttpMethod,
     attempt: number,
+    answered: (status: number) => void,
   ): Promise<ProviderResponse<T>> {
     const route = providerRequest.route ?? 'unlabelled';
+    const timeoutMs =
+      this.deadline === undefined
+        ? this.timeoutMs
+        : Math.min(this.timeoutMs, this.deadline - Date.now());
+    if (timeoutMs < MIN_ATTEMPT_MS) {
+      throw new ProviderError(
+        `${this.provider} was not called: the request's time budget is spent.`,
+        { code: ErrorCode.UPSTREAM_TIMEOUT, provider: this.provider },
+      );
+    }
     const headers: Record<string, string> = {
       accept: 'application/json',
       ...providerRequest.headers,
@@ -263,7 +435,7 @@ export class ProviderClient {
         headers,
         body,
         dispatcher: sharedAgent,
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: AbortSignal.timeout(timeoutMs),
       });
       text = await response.body.text();
     } catch (error: unknown) {
@@ -274,7 +446,7 @@ export class ProviderClient {
       finish(timedOut ? 'timeout' : 'network');
       throw new ProviderError(
         timedOut
-          ? `${this.provider} did not answer within ${this.timeoutMs} ms.`
+          ? `${this.provider} did not answer within ${timeoutMs} ms.`
           : `${this.provider} could not be reached.`,
         {
           code: timedOut
@@ -288,6 +460,7 @@ export class ProviderClient {
 
     const status = response.statusCode;
     finish(String(status));
+    answered(status);
     const responseHeaders = flattenHeaders(response.headers);
     if (status < 200 || status >= 300) {
       throw new ProviderError(
@@ -296,7 +469,10 @@ export class ProviderClient {
           code: classifyStatus(status),
           provider: this.provider,
           status,
-          retryAfterMs: parseRetryAfter(responseHeaders['retry-after']),
+          retryAfterMs:
+            status === 429 || status === 503
+              ? this.rateLimitDelay(responseHeaders, Date.now())
+              : parseRetryAfter(responseHeaders['retry-after']),
         },
       );
     }

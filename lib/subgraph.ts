@@ -17,7 +17,9 @@ import { ErrorCode, ProviderError, tributaryError } from './errors';
 import { ProviderClient, type ProviderAuth } from './http';
 import { IDENTITY_HEADER, verifyIdentity, type Identity } from './identity';
 import { createLogger, type Logger } from './logger';
+import { readinessHandler } from './health';
 import { registry } from './metrics';
+import { ProviderResilience, type ResilienceConfig } from './resilience';
 import { ensureSandboxTenants } from './sandbox';
 import { listen, type Listening } from './serve';
 import { Store, type LinkedAccount } from './store/store';
@@ -27,6 +29,12 @@ export type { GraphQLResolverMap };
 /** What a connector factory receives besides its linked account. */
 export interface ConnectorDeps {
   logger: Logger;
+  /**
+   * Epoch ms by which this GraphQL request's provider calls must be done;
+   * clients from `createClient` already respect it. Absent outside a
+   * request (connector tests).
+   */
+  deadline?: number;
   /**
    * The shared provider HTTP client for this linked account: base URL and
    * provider name default to the account's, the timeout to configuration.
@@ -44,6 +52,8 @@ export interface SubgraphContext<TConnector> {
   identity: Identity;
   category: Category;
   logger: Logger;
+  /** Epoch ms by which provider calls of this request must be done. */
+  deadline?: number;
   /**
    * This category's connector for the organization's linked account.
    * Throws `NOT_LINKED` when the organization has none, `RELINK_NEEDED`
@@ -73,7 +83,8 @@ export interface SubgraphDefinition<TConnector> {
 
 export interface SubgraphDeps {
   store: Store;
-  config: Pick<Config, 'identitySecret' | 'nodeEnv' | 'providerTimeoutMs'>;
+  config: Pick<Config, 'identitySecret' | 'nodeEnv' | 'providerTimeoutMs'> &
+    ResilienceConfig;
   logger: Logger;
 }
 
@@ -164,12 +175,18 @@ export async function createSubgraphApp<TConnector>(
     },
   });
   await server.start();
+  const resilience = new ProviderResilience({
+    db: deps.store.db,
+    logger,
+    config: deps.config,
+  });
 
   const app = express();
   app.disable('x-powered-by');
   app.get('/health', (_request, response) => {
     response.json({ status: 'ok', category });
   });
+  app.get('/ready', readinessHandler({ store: () => deps.store.ping() }));
   app.get('/metrics', async (_request, response) => {
     response.type(registry.contentType).send(await registry.metrics());
   });
@@ -198,14 +215,17 @@ export async function createSubgraphApp<TConnector>(
     expressMiddleware(server, {
       context: async ({ res }) => {
         const identity = res.locals.identity as Identity;
-        return createContext(definition, deps, identity);
+        return createContext(definition, deps, identity, resilience);
       },
     }),
   );
 
   return {
     app,
-    stop: () => server.stop(),
+    stop: async () => {
+      await server.stop();
+      await resilience.close();
+    },
   };
 }
 
@@ -213,8 +233,10 @@ async function createContext<TConnector>(
   definition: SubgraphDefinition<TConnector>,
   deps: SubgraphDeps,
   identity: Identity,
+  resilience: ProviderResilience,
 ): Promise<SubgraphContext<TConnector>> {
   const { category } = definition;
+  const deadline = Date.now() + resilience.requestBudgetMs;
   const requestId = identity.requestId || randomUUID();
   const link = identity.linkedAccounts.find(
     (account) => account.category === category,
@@ -236,6 +258,7 @@ async function createContext<TConnector>(
     identity,
     category,
     logger,
+    deadline,
     connector() {
       if (!account) {
         throw tributaryError(
@@ -244,7 +267,12 @@ async function createContext<TConnector>(
           { category },
         );
       }
-      if (account.status === 'RELINK_NEEDED') {
+      // An account marked RELINK_NEEDED is still tried now and then, so
+      // that it recovers by itself once the provider accepts it again.
+      if (
+        account.status === 'RELINK_NEEDED' &&
+        !resilience.monitor.mayProbe(account.id)
+      ) {
         throw tributaryError(
           ErrorCode.RELINK_NEEDED,
           `The linked ${category} account must be linked again.`,
@@ -253,6 +281,7 @@ async function createContext<TConnector>(
       }
       connector ??= definition.createConnector(account, {
         logger,
+        deadline,
         createClient: (options) =>
           new ProviderClient({
             provider: account.provider,
@@ -260,6 +289,7 @@ async function createContext<TConnector>(
             auth: options.auth,
             logger,
             timeoutMs: options.timeoutMs ?? deps.config.providerTimeoutMs,
+            ...resilience.clientOptions({ account, requestId, deadline }),
           }),
       });
       return connector;

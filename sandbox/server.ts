@@ -1,4 +1,5 @@
 import express, { type Express } from 'express';
+import { SandboxFaults, createFaultsRouter, type FaultSpec } from './faults';
 import { createBamboohrSandbox } from './providers/bamboohr';
 import { createHubspotSandbox } from './providers/hubspot';
 import { createJiraSandbox } from './providers/jira';
@@ -9,12 +10,16 @@ export interface SandboxOptions {
   /** Organizations to serve; default: `acme` and `other` from the seeds. */
   organizations?: readonly SandboxOrganization[];
   recorder?: RequestRecorder;
+  /** Faults in force from the start (`SANDBOX_FAULTS`); see sandbox/faults.ts. */
+  faults?: readonly FaultSpec[];
 }
 
 export interface Sandbox {
   app: Express;
   recorder: RequestRecorder;
   organizations: readonly SandboxOrganization[];
+  /** The faults in force; `POST /__faults` changes them at run time. */
+  faults: SandboxFaults;
 }
 
 /** The default organizations: `acme` (acct_acme) and `other` (acct_other). */
@@ -39,8 +44,10 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   app.get('/health', (_request, response) => {
     response.json({ status: 'ok' });
   });
+  const faults = new SandboxFaults(options.faults);
+  app.use(createFaultsRouter(faults));
   app.use('/bamboohr', createBamboohrSandbox(providerOptions));
   app.use('/hubspot', createHubspotSandbox(providerOptions));
   app.use('/jira', createJiraSandbox(providerOptions));
-  return { app, recorder, organizations };
+  return { app, recorder, organizations, faults };
 }

@@ -11,6 +11,7 @@ import {
   type SubgraphApp,
   type SubgraphDefinition,
 } from '../lib/subgraph';
+import { parseFaultSpecs } from '../sandbox/faults';
 import { createSandbox } from '../sandbox/server';
 import type { RequestRecorder, SandboxOrganization } from '../sandbox/types';
 import { crmSubgraph } from '../subgraphs/crm/subgraph';
@@ -59,9 +60,12 @@ export async function startSystem(
   let sandboxUrl: string | undefined;
   let recorder: RequestRecorder | undefined;
   if (config.sandboxEnabled) {
-    const sandbox = createSandbox(
-      options.organizations ? { organizations: options.organizations } : {},
-    );
+    const sandbox = createSandbox({
+      ...(options.organizations
+        ? { organizations: options.organizations }
+        : {}),
+      faults: parseFaultSpecs(config.sandboxFaults),
+    });
     const listening = await listen(sandbox.app, {
       port: options.anyPorts ? 0 : config.sandboxPort,
       host,

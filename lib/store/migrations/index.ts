@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import { initial } from './0001_initial';
+import { providerObservability } from './0007_provider_observability';
 
 /**
  * Schema migrations, applied in name order. One file each; never edit one
@@ -7,4 +8,5 @@ import { initial } from './0001_initial';
  */
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
+  '0007_provider_observability': providerObservability,
 };
