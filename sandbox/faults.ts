@@ -12,6 +12,7 @@
  */
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
+import type { RequestRecorder } from './types';
 
 /** The providers the sandbox plays, by their mount prefix. */
 export const FAULT_PROVIDERS = ['bamboohr', 'hubspot', 'jira'] as const;
@@ -176,9 +177,13 @@ function expired(provider: FaultProvider, response: Response): void {
 /**
  * The `/__faults` endpoints and the middleware that applies faults to
  * `/<provider>/…` requests. Mount it on the sandbox app before the
- * providers.
+ * providers. A request a fault answers never reaches its provider, so it
+ * is recorded here, as the provider would have recorded it.
  */
-export function createFaultsRouter(faults: SandboxFaults): Router {
+export function createFaultsRouter(
+  faults: SandboxFaults,
+  recorder: RequestRecorder,
+): Router {
   const router = express.Router();
 
   router.get('/__faults', (_request, response) => {
@@ -213,12 +218,23 @@ export function createFaultsRouter(faults: SandboxFaults): Router {
       next();
       return;
     }
+    const answered = (): void => {
+      recorder.record({
+        provider: prefix,
+        method: request.method,
+        path: request.path.slice(prefix.length + 1),
+        query: { ...request.query },
+        body: null,
+        at: Date.now(),
+      });
+    };
     switch (fault.fault) {
       case 'latency':
         await new Promise((resolve) => setTimeout(resolve, fault.ms));
         next();
         return;
       case 'expire-credentials':
+        answered();
         expired(prefix, response);
         return;
       case 'error':
@@ -226,6 +242,7 @@ export function createFaultsRouter(faults: SandboxFaults): Router {
           next();
           return;
         }
+        answered();
         response
           .status(fault.status)
           .json({ message: `Sandbox fault: HTTP ${fault.status}.` });
@@ -235,6 +252,7 @@ export function createFaultsRouter(faults: SandboxFaults): Router {
           next();
           return;
         }
+        answered();
         response
           .status(429)
           .set('Retry-After', String(fault.retryAfterSeconds))
@@ -245,6 +263,7 @@ export function createFaultsRouter(faults: SandboxFaults): Router {
           next();
           return;
         }
+        answered();
         // Drops the TCP connection without an answer, as a crashed load
         // balancer would.
         request.socket.destroy();
@@ -254,6 +273,7 @@ export function createFaultsRouter(faults: SandboxFaults): Router {
           next();
           return;
         }
+        answered();
         response
           .status(200)
           .type('application/json')

@@ -45,7 +45,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     response.json({ status: 'ok' });
   });
   const faults = new SandboxFaults(options.faults);
-  app.use(createFaultsRouter(faults));
+  app.use(createFaultsRouter(faults, recorder));
   app.use('/bamboohr', createBamboohrSandbox(providerOptions));
   app.use('/hubspot', createHubspotSandbox(providerOptions));
   app.use('/jira', createJiraSandbox(providerOptions));
