@@ -221,6 +221,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         const offered = req.header('x-request-id');
         const requestId =
           offered && /^[\w.-]{1,64}$/.test(offered) ? offered : randomUUID();
+        // Echoed so a client can find its calls in the admin log search.
+        res.setHeader('x-request-id', requestId);
         const identityToken = signIdentity(
           { ...principal, requestId },
           {

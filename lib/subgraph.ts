@@ -14,7 +14,7 @@ import { GraphQLError, type DocumentNode } from 'graphql';
 import type { Category } from './categories';
 import { loadConfig, type Config } from './config';
 import { ErrorCode, ProviderError, tributaryError } from './errors';
-import { ProviderClient, type ProviderAuth } from './http';
+import { ProviderClient, type ProviderAuth, type RateLimitDelay } from './http';
 import { IDENTITY_HEADER, verifyIdentity, type Identity } from './identity';
 import { createLogger, type Logger } from './logger';
 import { readinessHandler } from './health';
@@ -43,6 +43,8 @@ export interface ConnectorDeps {
     auth: ProviderAuth;
     baseUrl?: string;
     timeoutMs?: number;
+    /** The provider's own rate-limit headers; see `ProviderClientOptions`. */
+    rateLimitDelay?: RateLimitDelay;
   }): ProviderClient;
 }
 
@@ -289,6 +291,9 @@ async function createContext<TConnector>(
             auth: options.auth,
             logger,
             timeoutMs: options.timeoutMs ?? deps.config.providerTimeoutMs,
+            ...(options.rateLimitDelay
+              ? { rateLimitDelay: options.rateLimitDelay }
+              : {}),
             ...resilience.clientOptions({ account, requestId, deadline }),
           }),
       });

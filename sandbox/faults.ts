@@ -211,7 +211,7 @@ export function createFaultsRouter(
     response.json({ faults: [] });
   });
 
-  router.use(async (request: Request, response: Response, next) => {
+  router.use((request: Request, response: Response, next) => {
     const prefix = request.path.split('/')[1] ?? '';
     const fault = isFaultProvider(prefix) ? faults.get(prefix) : undefined;
     if (!fault || !isFaultProvider(prefix)) {
@@ -230,8 +230,7 @@ export function createFaultsRouter(
     };
     switch (fault.fault) {
       case 'latency':
-        await new Promise((resolve) => setTimeout(resolve, fault.ms));
-        next();
+        setTimeout(next, fault.ms);
         return;
       case 'expire-credentials':
         answered();

@@ -78,7 +78,7 @@ const FAULTS: Array<{
   },
   {
     name: 'latency beyond the provider timeout',
-    spec: (provider) => ({ provider, fault: 'latency', ms: 1_500 }),
+    spec: (provider) => ({ provider, fault: 'latency', ms: 3_000 }),
     code: 'UPSTREAM_TIMEOUT',
   },
 ];
@@ -100,7 +100,9 @@ async function setFault(body: unknown): Promise<Response> {
 beforeAll(async () => {
   process.on('unhandledRejection', onUnhandled);
   system = await startTestSystem({
-    PROVIDER_TIMEOUT_MS: '300',
+    // Short enough for the latency fault to time out quickly, long enough
+    // for healthy calls on a loaded machine.
+    PROVIDER_TIMEOUT_MS: '1500',
     // The matrix checks each fault's own code: circuits and integration
     // issues, which change the code of later calls, are tested elsewhere.
     CIRCUIT_FAILURE_THRESHOLD: '1000',

@@ -302,6 +302,28 @@ describe('with the BambooHR sandbox answering 401', () => {
   });
 });
 
+describe('the request id', () => {
+  it('is echoed in X-Request-Id, the client’s own when it sent a plain one', async () => {
+    const send = (headers: Record<string, string>) =>
+      fetch(system.gatewayUrl, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${SANDBOX.apiKey}`,
+          'x-account-token': SANDBOX.accountToken,
+          ...headers,
+        },
+        body: JSON.stringify({ query: '{ __typename }' }),
+      });
+    const own = await send({ 'x-request-id': 'client-id-1' });
+    await own.body?.cancel();
+    expect(own.headers.get('x-request-id')).toBe('client-id-1');
+    const fresh = await send({ 'x-request-id': 'not plain!' });
+    await fresh.body?.cancel();
+    expect(fresh.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
 describe('the admin API', () => {
   it('answers 401 without an API key and 403 for a key without the admin scope', async () => {
     const anonymous = await graphql(adminUrl, '{ linkedAccounts { id } }');

@@ -164,10 +164,10 @@ describe('retries', () => {
     fault({
       provider: 'hubspot',
       fault: 'rate-limit',
-      retryAfterSeconds: 2,
+      retryAfterSeconds: 4,
       rate: 1,
     });
-    const client = hubspot({ deadline: Date.now() + 1_000 });
+    const client = hubspot({ deadline: Date.now() + 2_500 });
     const error = await failure(client.request(owners));
     expect(error.code).toBe(ErrorCode.UPSTREAM_RATE_LIMITED);
     expect(sandbox.recorder.of('hubspot')).toHaveLength(1);
