@@ -1,8 +1,14 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { ProviderLogWriter, searchProviderLogs } from '../lib/provider-logs';
+import { listen } from '../lib/serve';
 import { Store } from '../lib/store/store';
+import { createSubgraphApp, type SubgraphDefinition } from '../lib/subgraph';
+import { crmSubgraph } from '../subgraphs/crm/subgraph';
 import { SANDBOX, graphql, startTestSystem } from './support/system';
 
 const FLAGSHIP = readFileSync(
@@ -401,34 +407,66 @@ describe('health and readiness', () => {
   });
 });
 
-describe('a subgraph that is down', () => {
-  it('costs only its category’s fields, and the gateway is alive but not ready', async () => {
-    const down = await startTestSystem({
-      SUBGRAPH_CRM_URL: 'http://127.0.0.1:9/graphql',
+describe('a subgraph that stops in a running system', () => {
+  it('costs only its category’s fields, and the gateway stays alive but not ready', async () => {
+    // The CRM subgraph runs on its own server, sharing the system's store
+    // file, so that it can be stopped while everything else runs.
+    const directory = mkdtempSync(join(tmpdir(), 'tributary-down-'));
+    const dbPath = join(directory, 'store.db');
+    const logger = createLogger({ name: 'test', level: 'silent' });
+    const store = await Store.open({
+      sqlitePath: dbPath,
+      sandboxEnabled: true,
+      logger,
     });
+    const config = loadConfig({ NODE_ENV: 'test', TRIBUTARY_DB_PATH: dbPath });
+    const crm = await createSubgraphApp(
+      crmSubgraph as SubgraphDefinition<unknown>,
+      { store, config, logger },
+    );
+    const crmServer = await listen(crm.app, { port: 0, host: '127.0.0.1' });
+    const running = await startTestSystem({
+      TRIBUTARY_DB_PATH: dbPath,
+      SUBGRAPH_CRM_URL: `${crmServer.origin}/graphql`,
+    });
+    type Flagship = {
+      employees: {
+        edges: Array<{
+          node: {
+            assignedTickets: { edges: unknown[] } | null;
+            ownedOpportunities: { edges: unknown[] } | null;
+          };
+        }>;
+      };
+    };
+    const origin = running.gatewayUrl.replace(/\/graphql$/, '');
     try {
-      const response = await graphql<{
-        employees: {
-          edges: Array<{
-            node: {
-              assignedTickets: { edges: unknown[] } | null;
-              ownedOpportunities: unknown;
-            };
-          }>;
-        };
-      }>(down.gatewayUrl, FLAGSHIP, SANDBOX);
-      const edges = response.data?.employees.edges ?? [];
+      const before = await graphql<Flagship>(
+        running.gatewayUrl,
+        FLAGSHIP,
+        SANDBOX,
+      );
+      expect(before.errors).toBeUndefined();
+      expect((await fetch(`${origin}/ready`)).status).toBe(200);
+
+      await crmServer.close();
+
+      const after = await graphql<Flagship>(
+        running.gatewayUrl,
+        FLAGSHIP,
+        SANDBOX,
+      );
+      const edges = after.data?.employees.edges ?? [];
       expect(edges).toHaveLength(5);
       for (const { node } of edges) {
         expect(node.assignedTickets?.edges.length).toBeGreaterThan(0);
         expect(node.ownedOpportunities).toBeNull();
       }
-      expect(response.errors?.[0]).toMatchObject({
+      expect(after.errors?.[0]).toMatchObject({
         message: 'The crm service is unavailable.',
         extensions: { code: 'UPSTREAM_UNAVAILABLE', category: 'crm' },
       });
 
-      const origin = down.gatewayUrl.replace(/\/graphql$/, '');
       expect((await fetch(`${origin}/health`)).status).toBe(200);
       const ready = await fetch(`${origin}/ready`);
       expect(ready.status).toBe(503);
@@ -442,7 +480,10 @@ describe('a subgraph that is down', () => {
         },
       });
     } finally {
-      await down.stop();
+      await running.stop();
+      await crm.stop();
+      await store.close();
+      rmSync(directory, { recursive: true, force: true });
     }
   });
 });
