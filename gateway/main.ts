@@ -16,6 +16,7 @@ const store = await Store.open({
   databaseUrl: config.databaseUrl,
   sqlitePath: config.sqlitePath,
   sandboxEnabled: config.sandboxEnabled,
+  encryptionKeys: config.encryptionKeys,
   logger,
 });
 if (config.sandboxEnabled) {

@@ -20,15 +20,46 @@ export const PROVIDERS: Record<
     credentials: ['companyDomain', 'apiKey'],
     example: 'https://api.bamboohr.com',
   },
+  hibob: {
+    category: 'hris',
+    credentials: ['serviceUserId', 'token'],
+    example: 'https://api.hibob.com',
+  },
+  personio: {
+    category: 'hris',
+    credentials: ['clientId', 'clientSecret'],
+    example: 'https://api.personio.de',
+  },
   hubspot: {
     category: 'crm',
     credentials: ['accessToken'],
     example: 'https://api.hubapi.com',
   },
+  salesforce: {
+    category: 'crm',
+    credentials: ['clientId', 'clientSecret', 'refreshToken'],
+    example: 'https://login.salesforce.com',
+  },
+  pipedrive: {
+    category: 'crm',
+    credentials: ['apiToken'],
+    example: 'https://your-company.pipedrive.com',
+  },
   jira: {
     category: 'ticketing',
     credentials: ['email', 'apiToken'],
     example: 'https://your-site.atlassian.net',
+  },
+  zendesk: {
+    category: 'ticketing',
+    credentials: ['email', 'apiToken'],
+    example: 'https://your-subdomain.zendesk.com',
+  },
+  linear: {
+    category: 'ticketing',
+    // A personal API key (`apiKey`) or an OAuth access token (`accessToken`).
+    credentials: ['apiKey'],
+    example: 'https://api.linear.app',
   },
 };
 

@@ -1,4 +1,10 @@
 import { z } from 'zod';
+import {
+  DEVELOPMENT_ENCRYPTION_KEYS,
+  EncryptionKeyError,
+  parseEncryptionKeys,
+  type CredentialKey,
+} from './credentials';
 
 const port = (fallback: number) =>
   z.coerce
@@ -59,6 +65,7 @@ const schema = z.object({
   RELINK_PROBE_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
   SANDBOX_FAULTS: z.string().optional(),
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
+  TRIBUTARY_ENCRYPTION_KEYS: z.string().optional(),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .optional(),
@@ -96,6 +103,11 @@ export interface Config {
   /** OTLP/HTTP endpoint for traces; unset keeps tracing off. */
   otlpEndpoint: string | undefined;
   logLevel: string | undefined;
+  /**
+   * Keys sealing linked-account credentials at rest: the first encrypts,
+   * all decrypt (see lib/credentials.ts).
+   */
+  encryptionKeys: CredentialKey[];
 }
 
 /** Configuration names something is wrong with, with what was expected. */
@@ -130,6 +142,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'TRIBUTARY_IDENTITY_SECRET: required when NODE_ENV=production (a random string of at least 32 characters shared by the gateway and the subgraphs), received nothing',
     ]);
   }
+  const encryptionKeys = loadEncryptionKeys(
+    values.TRIBUTARY_ENCRYPTION_KEYS,
+    production,
+  );
   return {
     nodeEnv: values.NODE_ENV,
     host: values.HOST,
@@ -163,5 +179,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sandboxFaults: values.SANDBOX_FAULTS,
     otlpEndpoint: values.OTEL_EXPORTER_OTLP_ENDPOINT,
     logLevel: values.LOG_LEVEL,
+    encryptionKeys,
   };
+}
+
+function loadEncryptionKeys(
+  value: string | undefined,
+  production: boolean,
+): CredentialKey[] {
+  if (value === undefined) {
+    if (production) {
+      throw new ConfigError([
+        'TRIBUTARY_ENCRYPTION_KEYS: required when NODE_ENV=production (keyId:base64key entries, comma-separated, each key 32 bytes, e.g. k1:$(openssl rand -base64 32)), received nothing',
+      ]);
+    }
+    return parseEncryptionKeys(DEVELOPMENT_ENCRYPTION_KEYS);
+  }
+  try {
+    return parseEncryptionKeys(value);
+  } catch (error: unknown) {
+    if (error instanceof EncryptionKeyError) {
+      throw new ConfigError([`TRIBUTARY_ENCRYPTION_KEYS: ${error.message}`]);
+    }
+    throw error;
+  }
 }

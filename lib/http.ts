@@ -14,7 +14,27 @@ import { providerRequestDuration, providerRequests } from './metrics';
 export type ProviderAuth =
   | { type: 'basic'; username: string; password: string }
   | { type: 'bearer'; token: string }
+  | BearerTokenSource
+  | { type: 'header'; name: string; value: string }
   | { type: 'none' };
+
+/**
+ * A bearer token that may change (OAuth 2.0): `token()` is asked before
+ * every attempt. When the provider answers 401, `onUnauthorized` receives
+ * the token it rejected and resolves true once a fresh token is available;
+ * the request is then sent once more, and a second 401 is final.
+ */
+export interface BearerTokenSource {
+  type: 'bearer';
+  token: () => Promise<string>;
+  onUnauthorized?: (rejectedToken: string) => Promise<boolean>;
+}
+
+function isTokenSource(
+  auth: Extract<ProviderAuth, { type: 'bearer' }>,
+): auth is BearerTokenSource {
+  return typeof auth.token === 'function';
+}
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -28,6 +48,11 @@ export interface ProviderRequest {
   query?: Record<string, QueryValue | readonly QueryValue[]>;
   /** Sent as JSON. */
   body?: unknown;
+  /**
+   * Sent as `application/x-www-form-urlencoded` instead of `body` (OAuth
+   * token endpoints require it).
+   */
+  form?: Record<string, string>;
   headers?: Record<string, string>;
   /**
    * Path template for logs and metrics (`/v1/employees/{id}`): never an id,
@@ -41,6 +66,28 @@ export interface ProviderRequest {
    * provider then applies it at most once.
    */
   idempotent?: boolean;
+  /**
+   * Reads a provider's own failure signal out of a non-2xx answer (an error
+   * code in the body, a reset header) where the status alone misleads:
+   * e.g. a GraphQL API answering 400 with a rate-limit code. Returning
+   * undefined keeps the classification by status.
+   */
+  classifyError?: (
+    failure: ProviderFailure,
+  ) => ProviderFailureClass | undefined;
+}
+
+/** A non-2xx answer as `classifyError` sees it; `body` is parsed JSON or null. */
+export interface ProviderFailure {
+  status: number;
+  headers: Record<string, string | undefined>;
+  body: unknown;
+}
+
+export interface ProviderFailureClass {
+  code: ErrorCode;
+  /** How long the provider asked us to wait, in ms. */
+  retryAfterMs?: number;
 }
 
 /**
@@ -63,15 +110,6 @@ export interface ProviderCallRecord {
   /** Attempts sent (0 when the open circuit or the budget refused it). */
   attempts: number;
 }
-
-/**
- * Reads how long a provider asks us to wait from an answer's headers
- * (lower-cased), in ms from `now`; undefined when it does not say.
- */
-export type RateLimitDelay = (
-  headers: Record<string, string | undefined>,
-  now: number,
-) => number | undefined;
 
 export interface ProviderResponse<T> {
   status: number;
@@ -108,15 +146,33 @@ export interface ProviderClientOptions {
    * to what is left. Undefined: only `timeoutMs` bounds an attempt.
    */
   deadline?: number;
-  /**
-   * Provider-specific rate-limit headers; the default reads `Retry-After`,
-   * then `X-RateLimit-Reset` / `RateLimit-Reset` (seconds, epoch seconds
-   * or an HTTP/ISO date).
-   */
-  rateLimitDelay?: RateLimitDelay;
   /** Told about every call once it is over (request logs, issues). */
   onCall?: (record: ProviderCallRecord) => void;
+  /**
+   * How long a 429 or 503 asks us to wait, in ms, read from the provider's
+   * own headers when it sends no `Retry-After` (HiBob's
+   * `X-RateLimit-Reset`, Personio's documented one-second pause). Default:
+   * `defaultRateLimitDelay` (`X-RateLimit-Reset`, `RateLimit-Reset`).
+   */
+  rateLimitDelayMs?: RateLimitDelay;
+  /**
+   * Reads a provider's own error body for what its status alone does not
+   * say (Salesforce answers 403 both for a missing permission and for
+   * `REQUEST_LIMIT_EXCEEDED`). Returns the code, or undefined to classify
+   * by status. Never put the body into a message: it may hold personal data.
+   */
+  classifyError?: (failure: {
+    status: number;
+    body: string;
+    headers: Record<string, string | undefined>;
+  }) => ErrorCode | undefined;
 }
+
+/** Reads a provider's own rate-limit headers; undefined when they say nothing. */
+export type RateLimitDelay = (
+  headers: Record<string, string | undefined>,
+  now: number,
+) => number | undefined;
 
 /** One keep-alive pool per process, shared by every provider client. */
 const sharedAgent = new Agent({
@@ -185,6 +241,14 @@ function classifyStatus(status: number): ErrorCode {
   return ErrorCode.UPSTREAM_UNAVAILABLE;
 }
 
+function parseJsonOrNull(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
+}
+
 function flattenHeaders(
   headers: Record<string, string | string[] | undefined>,
 ): Record<string, string | undefined> {
@@ -206,14 +270,17 @@ export class ProviderClient {
   readonly provider: string;
   private readonly baseUrl: string;
   private readonly authorization: string | undefined;
+  private readonly authHeader: string = 'authorization';
+  private readonly tokenSource: BearerTokenSource | undefined;
+  private readonly classifyError: ProviderClientOptions['classifyError'];
   private readonly logger: Logger;
   private readonly timeoutMs: number;
   private readonly maxAttempts: number;
   private readonly maxRetryAfterMs: number;
   private readonly circuit: Circuit | undefined;
   private readonly deadline: number | undefined;
-  private readonly rateLimitDelay: RateLimitDelay;
   private readonly onCall: ((record: ProviderCallRecord) => void) | undefined;
+  private readonly rateLimitDelayMs: RateLimitDelay | undefined;
 
   constructor(options: ProviderClientOptions) {
     this.provider = options.provider;
@@ -224,8 +291,9 @@ export class ProviderClient {
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? 5_000;
     this.circuit = options.circuit;
     this.deadline = options.deadline;
-    this.rateLimitDelay = options.rateLimitDelay ?? defaultRateLimitDelay;
     this.onCall = options.onCall;
+    this.rateLimitDelayMs = options.rateLimitDelayMs;
+    this.classifyError = options.classifyError;
     const { auth } = options;
     switch (auth.type) {
       case 'basic':
@@ -234,7 +302,15 @@ export class ProviderClient {
         ).toString('base64')}`;
         break;
       case 'bearer':
-        this.authorization = `Bearer ${auth.token}`;
+        if (isTokenSource(auth)) {
+          this.tokenSource = auth;
+        } else {
+          this.authorization = `Bearer ${auth.token}`;
+        }
+        break;
+      case 'header':
+        this.authHeader = auth.name.toLowerCase();
+        this.authorization = auth.value;
         break;
       case 'none':
         this.authorization = undefined;
@@ -307,16 +383,37 @@ export class ProviderClient {
         attempts: attempt,
       });
     };
-    try {
-      const response = await policy.execute(() => {
-        const once = () => {
-          attempt += 1;
-          return this.send<T>(providerRequest, method, attempt, (answered) => {
-            status = answered;
-          });
-        };
-        return this.circuit ? this.circuit.policy.execute(once) : once();
+    // The token the last attempt carried, for `onUnauthorized`.
+    const sent = { token: '' };
+    const once = () => {
+      attempt += 1;
+      return this.send<T>(providerRequest, method, attempt, sent, (code) => {
+        status = code;
       });
+    };
+    const run = () =>
+      policy.execute(() =>
+        this.circuit ? this.circuit.policy.execute(once) : once(),
+      );
+    const onUnauthorized = this.tokenSource?.onUnauthorized;
+    try {
+      let response: ProviderResponse<T>;
+      try {
+        response = await run();
+      } catch (error: unknown) {
+        // An OAuth token the provider rejected is refreshed once, then the
+        // request is sent once more; a second 401 is final.
+        if (
+          onUnauthorized &&
+          error instanceof ProviderError &&
+          error.status === 401 &&
+          (await onUnauthorized(sent.token))
+        ) {
+          response = await run();
+        } else {
+          throw error;
+        }
+      }
       report(undefined);
       return response;
     } catch (error: unknown) {
@@ -382,6 +479,7 @@ export class ProviderClient {
     providerRequest: ProviderRequest,
     method: HttpMethod,
     attempt: number,
+    sent: { token: string },
     answered: (status: number) => void,
   ): Promise<ProviderResponse<T>> {
     const route = providerRequest.route ?? 'unlabelled';
@@ -399,11 +497,17 @@ export class ProviderClient {
       accept: 'application/json',
       ...providerRequest.headers,
     };
-    if (this.authorization) {
-      headers.authorization = this.authorization;
+    if (this.tokenSource) {
+      sent.token = await this.tokenSource.token();
+      headers.authorization = `Bearer ${sent.token}`;
+    } else if (this.authorization) {
+      headers[this.authHeader] = this.authorization;
     }
     let body: string | undefined;
-    if (providerRequest.body !== undefined) {
+    if (providerRequest.form !== undefined) {
+      body = new URLSearchParams(providerRequest.form).toString();
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+    } else if (providerRequest.body !== undefined) {
       body = JSON.stringify(providerRequest.body);
       headers['content-type'] = 'application/json';
     }
@@ -463,16 +567,33 @@ export class ProviderClient {
     answered(status);
     const responseHeaders = flattenHeaders(response.headers);
     if (status < 200 || status >= 300) {
+      const specific = providerRequest.classifyError?.({
+        status,
+        headers: responseHeaders,
+        body: parseJsonOrNull(text),
+      });
       throw new ProviderError(
         `${this.provider} answered HTTP ${status} on ${method} ${route}.`,
         {
-          code: classifyStatus(status),
+          code:
+            specific?.code ??
+            this.classifyError?.({
+              status,
+              body: text,
+              headers: responseHeaders,
+            }) ??
+            classifyStatus(status),
           provider: this.provider,
           status,
           retryAfterMs:
-            status === 429 || status === 503
-              ? this.rateLimitDelay(responseHeaders, Date.now())
-              : parseRetryAfter(responseHeaders['retry-after']),
+            specific?.retryAfterMs ??
+            parseRetryAfter(responseHeaders['retry-after']) ??
+            (status === 429 || status === 503
+              ? (this.rateLimitDelayMs ?? defaultRateLimitDelay)(
+                  responseHeaders,
+                  Date.now(),
+                )
+              : undefined),
         },
       );
     }

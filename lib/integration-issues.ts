@@ -49,9 +49,12 @@ const MESSAGES: Record<IntegrationIssueKind, string> = {
 export function issueKindOf(
   call: ProviderCallRecord,
 ): IntegrationIssueKind | undefined {
-  if (call.status === 401) return 'CREDENTIALS_REJECTED';
-  if (call.status === 403) return 'PERMISSION_DENIED';
+  // By code first: a connector may classify a provider's own signal (a
+  // Salesforce 403 that is a rate limit, a Linear 400 that is an expired
+  // key) beyond what the status says.
   switch (call.errorCode) {
+    case ErrorCode.RELINK_NEEDED:
+      return call.status === 403 ? 'PERMISSION_DENIED' : 'CREDENTIALS_REJECTED';
     case ErrorCode.UPSTREAM_RATE_LIMITED:
       return 'RATE_LIMITED';
     case ErrorCode.UPSTREAM_UNAVAILABLE:

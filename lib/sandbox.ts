@@ -1,4 +1,5 @@
 import type { Category, Scope } from './categories';
+import { assertNever } from './errors';
 import { SCOPES } from './categories';
 import type { Logger } from './logger';
 import type { Store } from './store/store';
@@ -16,12 +17,34 @@ export const sandboxCredentials = {
     companyDomain: key,
     apiKey: `sandbox-bamboohr-${key}`,
   }),
+  hibob: (key: string) => ({
+    serviceUserId: `SERVICE-SANDBOX-${key.toUpperCase()}`,
+    token: `sandbox-hibob-${key}`,
+  }),
+  personio: (key: string) => ({
+    clientId: `papi-sandbox-${key}`,
+    clientSecret: `sandbox-personio-${key}`,
+  }),
   hubspot: (key: string) => ({ accessToken: `pat-sandbox-${key}` }),
   jira: (key: string) => ({
     site: key,
     email: `sandbox-bot@${key}.example`,
     apiToken: `sandbox-jira-${key}`,
   }),
+  zendesk: (key: string) => ({
+    subdomain: key,
+    email: `sandbox-agent@${key}.example`,
+    apiToken: `sandbox-zendesk-${key}`,
+  }),
+  /** A Linear personal API key; the workspace is the key's. */
+  linear: (key: string) => ({ apiKey: `lin_api_sandbox_${key}` }),
+  /** A connected app and a refresh token; the first call refreshes. */
+  salesforce: (key: string) => ({
+    clientId: `sandbox-sf-client-${key}`,
+    clientSecret: `sandbox-sf-secret-${key}`,
+    refreshToken: `sandbox-sf-refresh-${key}`,
+  }),
+  pipedrive: (key: string) => ({ apiToken: `sandbox-pipedrive-${key}` }),
 };
 
 const READ_WRITE: Scope[] = [
@@ -36,8 +59,26 @@ interface SandboxTenantSpec {
   tenantId: string;
   name: string;
   keys: Array<{ secret: string; name: string; scopes: Scope[] }>;
-  organizations: Array<{ id: string; key: string; accountToken: string }>;
+  organizations: Array<{
+    id: string;
+    key: string;
+    accountToken: string;
+    providers: SandboxProviders;
+  }>;
 }
+
+/** Which sandbox provider an organization is linked to, per category. */
+export interface SandboxProviders {
+  hris: 'bamboohr' | 'hibob' | 'personio';
+  crm: 'hubspot' | 'salesforce' | 'pipedrive';
+  ticketing: 'jira' | 'zendesk' | 'linear';
+}
+
+const DEFAULT_PROVIDERS: SandboxProviders = {
+  hris: 'bamboohr',
+  crm: 'hubspot',
+  ticketing: 'jira',
+};
 
 /** API keys and account tokens printed by `npm start`. */
 export const SANDBOX_TENANTS: readonly SandboxTenantSpec[] = [
@@ -59,7 +100,24 @@ export const SANDBOX_TENANTS: readonly SandboxTenantSpec[] = [
       { secret: 'sk_sandbox_admin', name: 'Sandbox admin', scopes: ['admin'] },
     ],
     organizations: [
-      { id: 'org_sandbox_acme', key: 'acme', accountToken: 'acct_acme' },
+      {
+        id: 'org_sandbox_acme',
+        key: 'acme',
+        accountToken: 'acct_acme',
+        providers: DEFAULT_PROVIDERS,
+      },
+      {
+        id: 'org_sandbox_globex',
+        key: 'globex',
+        accountToken: 'acct_globex',
+        providers: { hris: 'hibob', crm: 'salesforce', ticketing: 'zendesk' },
+      },
+      {
+        id: 'org_sandbox_initech',
+        key: 'initech',
+        accountToken: 'acct_initech',
+        providers: { hris: 'personio', crm: 'pipedrive', ticketing: 'linear' },
+      },
     ],
   },
   {
@@ -73,41 +131,83 @@ export const SANDBOX_TENANTS: readonly SandboxTenantSpec[] = [
       },
     ],
     organizations: [
-      { id: 'org_sandbox_other', key: 'other', accountToken: 'acct_other' },
+      {
+        id: 'org_sandbox_other',
+        key: 'other',
+        accountToken: 'acct_other',
+        providers: DEFAULT_PROVIDERS,
+      },
     ],
   },
 ];
 
-/** Linked accounts of a sandbox organization, on a sandbox at `sandboxUrl`. */
-export function sandboxLinks(
-  sandboxUrl: string,
-  key: string,
-): Array<{
+export interface SandboxLink {
   category: Category;
   provider: string;
   baseUrl: string;
   credentials: Record<string, string>;
-}> {
+}
+
+/**
+ * The linked account of one sandbox provider for organization `key`, on a
+ * sandbox at `sandboxUrl`: the base URL stands where the provider's host
+ * would (a Jira site or a Zendesk subdomain carries the key in its path).
+ */
+export function sandboxLink(
+  sandboxUrl: string,
+  key: string,
+  provider: SandboxProviders[Category],
+): SandboxLink {
   const base = sandboxUrl.replace(/\/+$/, '');
+  switch (provider) {
+    case 'bamboohr':
+    case 'hibob':
+    case 'personio':
+      return {
+        category: 'hris',
+        provider,
+        baseUrl: `${base}/${provider}`,
+        credentials: sandboxCredentials[provider](key),
+      };
+    case 'hubspot':
+    case 'salesforce':
+    case 'pipedrive':
+      return {
+        category: 'crm',
+        provider,
+        baseUrl: `${base}/${provider}`,
+        credentials: sandboxCredentials[provider](key),
+      };
+    case 'jira':
+    case 'zendesk':
+      return {
+        category: 'ticketing',
+        provider,
+        baseUrl: `${base}/${provider}/${key}`,
+        credentials: sandboxCredentials[provider](key),
+      };
+    case 'linear':
+      return {
+        category: 'ticketing',
+        provider,
+        baseUrl: `${base}/linear`,
+        credentials: sandboxCredentials.linear(key),
+      };
+    default:
+      return assertNever(provider, 'sandbox provider');
+  }
+}
+
+/** Linked accounts of a sandbox organization, one per category. */
+export function sandboxLinks(
+  sandboxUrl: string,
+  key: string,
+  providers: SandboxProviders = DEFAULT_PROVIDERS,
+): SandboxLink[] {
   return [
-    {
-      category: 'hris',
-      provider: 'bamboohr',
-      baseUrl: `${base}/bamboohr`,
-      credentials: sandboxCredentials.bamboohr(key),
-    },
-    {
-      category: 'crm',
-      provider: 'hubspot',
-      baseUrl: `${base}/hubspot`,
-      credentials: sandboxCredentials.hubspot(key),
-    },
-    {
-      category: 'ticketing',
-      provider: 'jira',
-      baseUrl: `${base}/jira/${key}`,
-      credentials: sandboxCredentials.jira(key),
-    },
+    sandboxLink(sandboxUrl, key, providers.hris),
+    sandboxLink(sandboxUrl, key, providers.crm),
+    sandboxLink(sandboxUrl, key, providers.ticketing),
   ];
 }
 
@@ -164,7 +264,11 @@ export async function ensureSandboxTenants(
           })
           .catch(ignoreRace('organization'));
       }
-      for (const link of sandboxLinks(options.sandboxUrl, organization.key)) {
+      for (const link of sandboxLinks(
+        options.sandboxUrl,
+        organization.key,
+        organization.providers,
+      )) {
         await store.linkAccount({ organizationId: organization.id, ...link });
       }
     }

@@ -14,12 +14,18 @@ import { GraphQLError, type DocumentNode } from 'graphql';
 import type { Category } from './categories';
 import { loadConfig, type Config } from './config';
 import { ErrorCode, ProviderError, tributaryError } from './errors';
-import { ProviderClient, type ProviderAuth, type RateLimitDelay } from './http';
+import {
+  ProviderClient,
+  type ProviderAuth,
+  type ProviderClientOptions,
+  type RateLimitDelay,
+} from './http';
 import { IDENTITY_HEADER, verifyIdentity, type Identity } from './identity';
 import { createLogger, type Logger } from './logger';
 import { readinessHandler } from './health';
 import { registry } from './metrics';
 import { ProviderResilience, type ResilienceConfig } from './resilience';
+import type { LinkedAccountWriter } from './oauth';
 import { ensureSandboxTenants } from './sandbox';
 import { listen, type Listening } from './serve';
 import { Store, type LinkedAccount } from './store/store';
@@ -43,9 +49,15 @@ export interface ConnectorDeps {
     auth: ProviderAuth;
     baseUrl?: string;
     timeoutMs?: number;
-    /** The provider's own rate-limit headers; see `ProviderClientOptions`. */
-    rateLimitDelay?: RateLimitDelay;
+    rateLimitDelayMs?: RateLimitDelay;
+    classifyError?: ProviderClientOptions['classifyError'];
   }): ProviderClient;
+  /**
+   * Writes this linked account back to the store: refreshed OAuth
+   * credentials, or RELINK_NEEDED when the provider refused them for good.
+   * Absent where nothing persists; OAuth connectors require it.
+   */
+  linkedAccount?: LinkedAccountWriter;
 }
 
 /** The per-request context every subgraph resolver receives. */
@@ -291,11 +303,20 @@ async function createContext<TConnector>(
             auth: options.auth,
             logger,
             timeoutMs: options.timeoutMs ?? deps.config.providerTimeoutMs,
-            ...(options.rateLimitDelay
-              ? { rateLimitDelay: options.rateLimitDelay }
+            ...(options.rateLimitDelayMs
+              ? { rateLimitDelayMs: options.rateLimitDelayMs }
+              : {}),
+            ...(options.classifyError
+              ? { classifyError: options.classifyError }
               : {}),
             ...resilience.clientOptions({ account, requestId, deadline }),
           }),
+        linkedAccount: {
+          updateCredentials: (credentials) =>
+            deps.store.updateCredentials(account.id, credentials),
+          markRelinkNeeded: () =>
+            deps.store.setLinkedAccountStatus(account.id, 'RELINK_NEEDED'),
+        },
       });
       return connector;
     },
@@ -335,6 +356,7 @@ export async function runSubgraph<TConnector>(
     databaseUrl: config.databaseUrl,
     sqlitePath: config.sqlitePath,
     sandboxEnabled: config.sandboxEnabled,
+    encryptionKeys: config.encryptionKeys,
     logger,
   });
   if (config.sandboxEnabled) {

@@ -15,7 +15,17 @@ import { z } from 'zod';
 import type { RequestRecorder } from './types';
 
 /** The providers the sandbox plays, by their mount prefix. */
-export const FAULT_PROVIDERS = ['bamboohr', 'hubspot', 'jira'] as const;
+export const FAULT_PROVIDERS = [
+  'bamboohr',
+  'hibob',
+  'personio',
+  'hubspot',
+  'salesforce',
+  'pipedrive',
+  'jira',
+  'zendesk',
+  'linear',
+] as const;
 export type FaultProvider = (typeof FAULT_PROVIDERS)[number];
 
 const rate = z
@@ -170,6 +180,55 @@ function expired(provider: FaultProvider, response: Response): void {
         .set('WWW-Authenticate', 'Basic realm="protected-area"')
         .type('text/plain')
         .send('Client must be authenticated to access this resource.');
+      return;
+    case 'hibob':
+      response.status(401).json({ error: 'Unauthorized.' });
+      return;
+    case 'personio':
+      response.status(401).json({
+        success: false,
+        error: {
+          code: 0,
+          message: 'The access token is missing, expired or revoked.',
+        },
+      });
+      return;
+    case 'salesforce':
+      response.status(401).json([
+        {
+          message: 'Session expired or invalid',
+          errorCode: 'INVALID_SESSION_ID',
+        },
+      ]);
+      return;
+    case 'pipedrive':
+      response.status(401).json({
+        success: false,
+        error: 'unauthorized access',
+        errorCode: 401,
+      });
+      return;
+    case 'zendesk':
+      response.status(401).json({ error: "Couldn't authenticate you" });
+      return;
+    case 'linear':
+      // Linear's GraphQL API answers authentication errors with HTTP 400
+      // and the code in the error's extensions.
+      response.status(400).json({
+        errors: [
+          {
+            message: 'Authentication required, not authenticated',
+            extensions: {
+              type: 'authentication error',
+              code: 'AUTHENTICATION_ERROR',
+              statusCode: 401,
+              userError: true,
+              userPresentableMessage:
+                'Authentication required, not authenticated',
+            },
+          },
+        ],
+      });
       return;
   }
 }

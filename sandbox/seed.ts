@@ -759,9 +759,34 @@ export const ACME_SEED: SeedOptions = {
   domain: 'acme.example',
 };
 
-/** A second organization with the same remote ids and different people. */
+/**
+ * The second tenant's organization (`acct_other`): the same remote ids as
+ * Acme with different people, for tenant-isolation tests.
+ */
 export const OTHER_SEED: SeedOptions = {
   seed: 7,
-  companyName: 'Globex',
+  companyName: 'Umbrella Corporation',
+  domain: 'umbrella.example',
+};
+
+/** `acct_globex`: HiBob, Salesforce and Zendesk. */
+export const GLOBEX_SEED: SeedOptions = {
+  seed: 1_989,
+  companyName: 'Globex Corporation',
   domain: 'globex.example',
+  employeeCount: 190,
+  accountCount: 45,
+  opportunityCount: 80,
+  issueCount: 240,
+};
+
+/** `acct_initech`: Personio, Pipedrive and Linear. */
+export const INITECH_SEED: SeedOptions = {
+  seed: 1_999,
+  companyName: 'Initech',
+  domain: 'initech.example',
+  employeeCount: 170,
+  accountCount: 50,
+  opportunityCount: 90,
+  issueCount: 260,
 };

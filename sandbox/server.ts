@@ -1,13 +1,25 @@
 import express, { type Express } from 'express';
 import { SandboxFaults, createFaultsRouter, type FaultSpec } from './faults';
 import { createBamboohrSandbox } from './providers/bamboohr';
+import { createHibobSandbox } from './providers/hibob';
 import { createHubspotSandbox } from './providers/hubspot';
 import { createJiraSandbox } from './providers/jira';
-import { ACME_SEED, OTHER_SEED, generateOrganization } from './seed';
+import { createPersonioSandbox } from './providers/personio';
+import { createLinearSandbox } from './providers/linear';
+import { createZendeskSandbox } from './providers/zendesk';
+import { createPipedriveSandbox } from './providers/pipedrive';
+import { createSalesforceSandbox } from './providers/salesforce';
+import {
+  ACME_SEED,
+  GLOBEX_SEED,
+  INITECH_SEED,
+  OTHER_SEED,
+  generateOrganization,
+} from './seed';
 import { RequestRecorder, type SandboxOrganization } from './types';
 
 export interface SandboxOptions {
-  /** Organizations to serve; default: `acme` and `other` from the seeds. */
+  /** Organizations to serve; default: see `defaultOrganizations`. */
   organizations?: readonly SandboxOrganization[];
   recorder?: RequestRecorder;
   /** Faults in force from the start (`SANDBOX_FAULTS`); see sandbox/faults.ts. */
@@ -22,18 +34,24 @@ export interface Sandbox {
   faults: SandboxFaults;
 }
 
-/** The default organizations: `acme` (acct_acme) and `other` (acct_other). */
+/**
+ * The default organizations: `acme`, `globex` and `initech` of the sandbox
+ * tenant, and `other` of the second tenant (account tokens `acct_<key>`).
+ */
 export function defaultOrganizations(): SandboxOrganization[] {
   return [
     { key: 'acme', data: generateOrganization(ACME_SEED) },
     { key: 'other', data: generateOrganization(OTHER_SEED) },
+    { key: 'globex', data: generateOrganization(GLOBEX_SEED) },
+    { key: 'initech', data: generateOrganization(INITECH_SEED) },
   ];
 }
 
 /**
  * One HTTP app playing every sandbox provider, each under its own prefix:
- * `/bamboohr`, `/hubspot`, `/jira`. A linked account's base URL points at
- * the prefix, exactly where the real provider's host would be.
+ * `/bamboohr`, `/hibob`, `/personio`, `/hubspot`, `/salesforce`,
+ * `/pipedrive`, `/jira`, `/zendesk`, `/linear`. A linked account's base URL
+ * points at the prefix, exactly where the real provider's host would be.
  */
 export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const organizations = options.organizations ?? defaultOrganizations();
@@ -49,5 +67,11 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   app.use('/bamboohr', createBamboohrSandbox(providerOptions));
   app.use('/hubspot', createHubspotSandbox(providerOptions));
   app.use('/jira', createJiraSandbox(providerOptions));
+  app.use('/hibob', createHibobSandbox(providerOptions));
+  app.use('/personio', createPersonioSandbox(providerOptions));
+  app.use('/zendesk', createZendeskSandbox(providerOptions));
+  app.use('/linear', createLinearSandbox(providerOptions));
+  app.use('/salesforce', createSalesforceSandbox(providerOptions));
+  app.use('/pipedrive', createPipedriveSandbox(providerOptions));
   return { app, recorder, organizations, faults };
 }

@@ -23,11 +23,13 @@ const lines = [
 ];
 if (system.sandboxUrl) {
   lines.push(
-    `  Sandbox       ${system.sandboxUrl}   (BambooHR, HubSpot, Jira)`,
+    `  Sandbox       ${system.sandboxUrl}   (nine providers)`,
     '',
     '  Sandbox credentials:',
-    '    API key        sk_sandbox_demo',
-    '    Account token  acct_acme',
+    '    API key         sk_sandbox_demo',
+    '    Account tokens  acct_acme     (BambooHR, HubSpot, Jira)',
+    '                    acct_globex   (HiBob, Salesforce, Zendesk)',
+    '                    acct_initech  (Personio, Pipedrive, Linear)',
     '',
     '  Try it:',
     `    curl -s ${system.gatewayUrl} \\`,

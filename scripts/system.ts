@@ -82,6 +82,7 @@ export async function startSystem(
       databaseUrl: config.databaseUrl,
       sqlitePath: config.sqlitePath,
       sandboxEnabled: config.sandboxEnabled,
+      encryptionKeys: config.encryptionKeys,
       logger,
     }));
   if (sandboxUrl) {

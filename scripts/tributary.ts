@@ -14,6 +14,8 @@ Commands:
                --provider <${Object.keys(PROVIDERS).join('|')}> --base-url <url>
                --credential <field=value> [--credential <field=value> ...]
   account unlink --tenant <tenant id> --account-token <token> --provider <name>
+  credentials reseal   (after a key rotation: re-seal every linked account's
+                        credentials under the first TRIBUTARY_ENCRYPTION_KEYS key)
 
 Secrets (API keys, account tokens) are printed once and stored only hashed.
 Uses DATABASE_URL (PostgreSQL) or TRIBUTARY_DB_PATH (SQLite), as the servers do.
@@ -47,6 +49,7 @@ const store = await Store.open({
   databaseUrl: config.databaseUrl,
   sqlitePath: config.sqlitePath,
   sandboxEnabled: config.sandboxEnabled,
+  encryptionKeys: config.encryptionKeys,
   logger: createLogger({ name: 'cli', level: 'warn' }),
 });
 
@@ -159,6 +162,13 @@ async function run(command: string): Promise<void> {
       await store.unlinkAccount(organization.id, provider.category);
       console.log(
         `Unlinked the ${provider.category} account of ${organization.name}.`,
+      );
+      return;
+    }
+    case 'credentials reseal': {
+      const changed = await store.resealCredentials();
+      console.log(
+        `Re-sealed ${changed} linked account(s) under key ${config.encryptionKeys[0]?.id ?? '?'}.`,
       );
       return;
     }

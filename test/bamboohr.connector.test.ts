@@ -429,22 +429,43 @@ describe('failures', () => {
   });
 
   it('answers a throttled burst with 503, Retry-After and the error header', async () => {
-    const url = `${baseUrl}/api/gateway.php/other/v1/meta/lists`;
-    const headers = {
-      accept: 'application/json',
-      authorization: `Basic ${Buffer.from(
-        `${sandboxCredentials.bamboohr('other').apiKey}:x`,
-      ).toString('base64')}`,
-    };
-    const responses = await Promise.all(
-      Array.from({ length: 230 }, () => fetch(url, { headers })),
+    // A bucket that never drains makes the burst limit exact whatever the
+    // machine's load: three requests pass, the fourth is throttled.
+    const app = express();
+    app.use(
+      '/bamboohr',
+      createBamboohrSandbox(
+        { organizations: [{ key: 'other', data: other }], recorder },
+        { burst: 3, perSecond: 0 },
+      ),
     );
-    const throttled = responses.find((response) => response.status === 503);
-    expect(throttled?.headers.get('retry-after')).toBe('1');
-    expect(throttled?.headers.get('x-bamboohr-error-message')).toMatch(
-      /rate limit/i,
-    );
-    await Promise.all(responses.map((response) => response.arrayBuffer()));
+    const throttled = await new Promise<Server>((resolve) => {
+      const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+    });
+    try {
+      const port = (throttled.address() as AddressInfo).port;
+      const url = `http://127.0.0.1:${port}/bamboohr/api/gateway.php/other/v1/meta/lists`;
+      const headers = {
+        accept: 'application/json',
+        authorization: `Basic ${Buffer.from(
+          `${sandboxCredentials.bamboohr('other').apiKey}:x`,
+        ).toString('base64')}`,
+      };
+      const statuses: number[] = [];
+      let last: globalThis.Response | undefined;
+      for (let index = 0; index < 4; index += 1) {
+        last = await fetch(url, { headers });
+        statuses.push(last.status);
+        await last.arrayBuffer();
+      }
+      expect(statuses).toEqual([200, 200, 200, 503]);
+      expect(last?.headers.get('retry-after')).toBe('1');
+      expect(last?.headers.get('x-bamboohr-error-message')).toMatch(
+        /rate limit/i,
+      );
+    } finally {
+      await new Promise((resolve) => throttled.close(resolve));
+    }
   });
 });
 

@@ -17,14 +17,19 @@ describe('loadConfig', () => {
 
   it('turns the sandbox off in production unless TRIBUTARY_SANDBOX=1', () => {
     const secret = 'x'.repeat(32);
+    const keys = `k1:${Buffer.alloc(32, 1).toString('base64')}`;
     expect(
-      loadConfig({ NODE_ENV: 'production', TRIBUTARY_IDENTITY_SECRET: secret })
-        .sandboxEnabled,
+      loadConfig({
+        NODE_ENV: 'production',
+        TRIBUTARY_IDENTITY_SECRET: secret,
+        TRIBUTARY_ENCRYPTION_KEYS: keys,
+      }).sandboxEnabled,
     ).toBe(false);
     expect(
       loadConfig({
         NODE_ENV: 'production',
         TRIBUTARY_IDENTITY_SECRET: secret,
+        TRIBUTARY_ENCRYPTION_KEYS: keys,
         TRIBUTARY_SANDBOX: '1',
       }).sandboxEnabled,
     ).toBe(true);

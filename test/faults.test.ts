@@ -152,6 +152,89 @@ describe('a failing provider through the gateway', () => {
     }
   }
 
+  // The other sandbox organizations' providers, with the faults every
+  // provider must survive.
+  const OTHER_PROVIDERS = [
+    {
+      token: 'acct_globex',
+      category: 'hris',
+      provider: 'hibob',
+      field: 'employees',
+    },
+    {
+      token: 'acct_globex',
+      category: 'crm',
+      provider: 'salesforce',
+      field: 'opportunities',
+    },
+    {
+      token: 'acct_globex',
+      category: 'ticketing',
+      provider: 'zendesk',
+      field: 'tickets',
+    },
+    {
+      token: 'acct_initech',
+      category: 'hris',
+      provider: 'personio',
+      field: 'employees',
+    },
+    {
+      token: 'acct_initech',
+      category: 'crm',
+      provider: 'pipedrive',
+      field: 'opportunities',
+    },
+    {
+      token: 'acct_initech',
+      category: 'ticketing',
+      provider: 'linear',
+      field: 'tickets',
+    },
+  ] as const;
+  const OTHER_FAULTS = FAULTS.filter((fault) =>
+    [
+      'HTTP 500 on every call',
+      'malformed JSON',
+      'expired credentials',
+    ].includes(fault.name),
+  );
+  for (const { token, category, provider, field } of OTHER_PROVIDERS) {
+    for (const fault of OTHER_FAULTS) {
+      it(`${provider} with ${fault.name}: ${field} is null with ${fault.code}, the other categories answer`, async () => {
+        const set = await setFault(
+          fault.spec(provider as unknown as Provider) as FaultSpec,
+        );
+        expect(set.status).toBe(200);
+        try {
+          const response = await graphql<Record<string, unknown>>(
+            system.gatewayUrl,
+            ALL_CATEGORIES,
+            { apiKey: SANDBOX.apiKey, accountToken: token },
+          );
+          expect(response.data?.[field]).toBeNull();
+          expect(response.errors?.length).toBeGreaterThan(0);
+          for (const error of response.errors ?? []) {
+            expect(error.path).toEqual([field]);
+            expect(error.extensions).toMatchObject({
+              code: fault.code,
+              provider,
+              category,
+            });
+          }
+          for (const other of CATEGORIES.filter((c) => c.field !== field)) {
+            const connection = response.data?.[other.field] as {
+              edges: unknown[];
+            };
+            expect(connection.edges).toHaveLength(2);
+          }
+        } finally {
+          await setFault({ provider, fault: 'none' });
+        }
+      });
+    }
+  }
+
   it('left no unhandled rejection behind and the gateway still answers in full', async () => {
     const response = await graphql<Record<string, { edges: unknown[] }>>(
       system.gatewayUrl,
@@ -226,7 +309,7 @@ describe('the sandbox fault endpoint', () => {
 
   it('refuses an unknown provider or fault with 400 and a message naming it', async () => {
     const unknownProvider = await setFault({
-      provider: 'salesforce',
+      provider: 'workday',
       fault: 'none',
     });
     expect(unknownProvider.status).toBe(400);

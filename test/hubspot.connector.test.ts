@@ -488,7 +488,7 @@ describe('HubSpot CRM connector against the sandbox', () => {
       acmeUsers.items.every((u) => u.email?.endsWith('@acme.example')),
     ).toBe(true);
     expect(
-      otherUsers.items.every((u) => u.email?.endsWith('@globex.example')),
+      otherUsers.items.every((u) => u.email?.endsWith('@umbrella.example')),
     ).toBe(true);
   });
 

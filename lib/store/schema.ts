@@ -49,7 +49,10 @@ export interface LinkedAccountTable {
   category: string;
   provider: string;
   base_url: string;
-  /** JSON object of the provider's credentials. */
+  /**
+   * The provider's credentials as a JSON object sealed with AES-256-GCM
+   * (`tcv1.<keyId>.…`, see lib/credentials.ts); never plaintext.
+   */
   credentials: string;
   status: string;
   created_at: string;

@@ -7,12 +7,20 @@ import {
   Migrator,
   PostgresDialect,
   SqliteDialect,
+  sql,
   type MigrationProvider,
 } from 'kysely';
 import pg from 'pg';
 import type { Category, Scope } from '../categories';
+import {
+  CredentialCipher,
+  DEVELOPMENT_ENCRYPTION_KEYS,
+  parseEncryptionKeys,
+  type CredentialKey,
+} from '../credentials';
 import { isCategory } from '../categories';
 import type { Logger } from '../logger';
+import { migrationContext } from './migrations/0003_encrypt_credentials';
 import { migrations } from './migrations/index';
 import type { Database } from './schema';
 
@@ -66,6 +74,12 @@ export interface StoreOptions {
   /** Whether sandbox tenants may authenticate. */
   sandboxEnabled: boolean;
   logger: Logger;
+  /**
+   * Keys sealing linked-account credentials (`config.encryptionKeys`): the
+   * first encrypts, all decrypt. Default: the public development key, so
+   * production callers always pass the configured ones.
+   */
+  encryptionKeys?: readonly CredentialKey[];
 }
 
 /** SHA-256 hex: API keys and account tokens are stored only this way. */
@@ -92,6 +106,7 @@ export class Store {
     readonly db: Kysely<Database>,
     readonly dialect: 'sqlite' | 'postgres',
     private readonly sandboxEnabled: boolean,
+    private readonly cipher: CredentialCipher,
   ) {}
 
   static async open(options: StoreOptions): Promise<Store> {
@@ -119,8 +134,33 @@ export class Store {
       database.pragma('foreign_keys = ON');
       db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
     }
-    const migrator = new Migrator({ db, provider: inlineMigrations });
-    const { error } = await migrator.migrateToLatest();
+    const cipher = new CredentialCipher(
+      options.encryptionKeys ??
+        parseEncryptionKeys(DEVELOPMENT_ENCRYPTION_KEYS),
+    );
+    // Kysely looks for its migration tables in every schema it can see;
+    // naming the current one keeps stores on sibling schemas of one
+    // database (the Postgres tests) from mistaking each other's tables.
+    const migrationTableSchema =
+      dialect === 'postgres'
+        ? (
+            await sql<{
+              schema: string;
+            }>`select current_schema() as schema`.execute(db)
+          ).rows[0]?.schema
+        : undefined;
+    const migrator = new Migrator({
+      db,
+      provider: inlineMigrations,
+      // Migration numbers are reserved per issue (0003…0007, 0013, 0023)
+      // and land in any order; a store that already ran a later one must
+      // still accept an earlier one merged after it.
+      allowUnorderedMigrations: true,
+      ...(migrationTableSchema ? { migrationTableSchema } : {}),
+    });
+    const { error } = await migrationContext.run({ cipher }, () =>
+      migrator.migrateToLatest(),
+    );
     if (error) {
       await db.destroy();
       throw new Error(`The store's migrations failed on ${dialect}.`, {
@@ -128,7 +168,7 @@ export class Store {
       });
     }
     options.logger.debug({ dialect }, 'store ready');
-    return new Store(db, dialect, options.sandboxEnabled);
+    return new Store(db, dialect, options.sandboxEnabled, cipher);
   }
 
   async close(): Promise<void> {
@@ -239,7 +279,7 @@ export class Store {
         .set((eb) => ({
           provider: input.provider,
           base_url: input.baseUrl,
-          credentials: JSON.stringify(input.credentials),
+          credentials: this.cipher.seal(input.credentials, existing.id),
           status: 'ACTIVE',
           updated_at: at,
           version: eb('version', '+', 1),
@@ -257,7 +297,7 @@ export class Store {
         category: input.category,
         provider: input.provider,
         base_url: input.baseUrl,
-        credentials: JSON.stringify(input.credentials),
+        credentials: this.cipher.seal(input.credentials, id),
         status: 'ACTIVE',
         created_at: at,
         updated_at: at,
@@ -379,12 +419,78 @@ export class Store {
       category: row.category,
       provider: row.provider,
       baseUrl: row.base_url,
-      credentials: JSON.parse(row.credentials) as Record<string, string>,
+      credentials: this.cipher.open(row.credentials, row.id),
       status:
         row.status === 'RELINK_NEEDED' || row.status === 'DEGRADED'
           ? row.status
           : 'ACTIVE',
     };
+  }
+
+  /**
+   * Replaces a linked account's credentials (a refreshed OAuth token, a
+   * rotated refresh token), sealed with the primary key. Leaves its status
+   * alone.
+   */
+  async updateCredentials(
+    id: string,
+    credentials: Record<string, string>,
+  ): Promise<void> {
+    await this.db
+      .updateTable('linked_accounts')
+      .set((eb) => ({
+        credentials: this.cipher.seal(credentials, id),
+        updated_at: now(),
+        version: eb('version', '+', 1),
+      }))
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /**
+   * Sets a linked account's status: `RELINK_NEEDED` when the provider
+   * refused its credentials for good (a failed refresh), after which its
+   * fields answer RELINK_NEEDED until the account is linked again.
+   */
+  async setLinkedAccountStatus(
+    id: string,
+    status: LinkedAccountStatus,
+  ): Promise<void> {
+    await this.db
+      .updateTable('linked_accounts')
+      .set((eb) => ({
+        status,
+        updated_at: now(),
+        version: eb('version', '+', 1),
+      }))
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /**
+   * Re-seals every linked account's credentials that are not under the
+   * primary key, after a key rotation; returns how many rows changed.
+   * Old keys may leave `TRIBUTARY_ENCRYPTION_KEYS` once this returns.
+   */
+  async resealCredentials(): Promise<number> {
+    const rows = await this.db
+      .selectFrom('linked_accounts')
+      .select(['id', 'credentials'])
+      .execute();
+    let changed = 0;
+    for (const row of rows) {
+      if (
+        CredentialCipher.keyIdOf(row.credentials) === this.cipher.primaryKeyId
+      ) {
+        continue;
+      }
+      await this.updateCredentials(
+        row.id,
+        this.cipher.open(row.credentials, row.id),
+      );
+      changed += 1;
+    }
+    return changed;
   }
 
   /** Finds an organization by its account token within a tenant. */

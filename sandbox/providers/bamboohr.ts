@@ -48,8 +48,17 @@ const PROVIDER = 'bamboohr';
 export const BAMBOOHR_DEFAULT_PAGE_SIZE = 250;
 export const BAMBOOHR_MAX_PAGE_SIZE = 2500;
 
-const THROTTLE_BURST = 200;
-const THROTTLE_PER_SECOND = 50;
+/**
+ * The sandbox's throttle per company, a leaky bucket: `burst` requests at
+ * once, draining at `perSecond`. BambooHR documents no numbers; these are
+ * generous enough never to trip in normal use.
+ */
+export interface BamboohrThrottle {
+  burst: number;
+  perSecond: number;
+}
+
+const DEFAULT_THROTTLE: BamboohrThrottle = { burst: 200, perSecond: 50 };
 
 const DAY_MS = 86_400_000;
 const EMPTY_DATE = '0000-00-00';
@@ -432,12 +441,16 @@ function basicApiKey(header: string | undefined): string | null {
 }
 
 /** Drains the bucket, then admits the request if it has room. */
-function admit(company: Company, now: number): boolean {
+function admit(
+  company: Company,
+  now: number,
+  throttle: BamboohrThrottle,
+): boolean {
   const { bucket } = company;
-  const drained = ((now - bucket.at) / 1000) * THROTTLE_PER_SECOND;
+  const drained = ((now - bucket.at) / 1000) * throttle.perSecond;
   bucket.level = Math.max(0, bucket.level - drained);
   bucket.at = now;
-  if (bucket.level + 1 > THROTTLE_BURST) {
+  if (bucket.level + 1 > throttle.burst) {
     return false;
   }
   bucket.level += 1;
@@ -728,7 +741,10 @@ function metaLists(company: Company, res: Response): void {
  * URL is then `http://host:port/bamboohr`, and each organization is the
  * company domain `key` with the API key `sandboxCredentials.bamboohr(key)`.
  */
-export function createBamboohrSandbox(options: SandboxProviderOptions): Router {
+export function createBamboohrSandbox(
+  options: SandboxProviderOptions,
+  throttle: BamboohrThrottle = DEFAULT_THROTTLE,
+): Router {
   const companies = new Map(
     options.organizations.map((organization) => [
       organization.key,
@@ -771,7 +787,7 @@ export function createBamboohrSandbox(options: SandboxProviderOptions): Router {
       );
       return;
     }
-    if (!admit(company, Date.now())) {
+    if (!admit(company, Date.now(), throttle)) {
       res.set('Retry-After', '1');
       fail(res, 503, 'Rate limit exceeded. Retry later.');
       return;

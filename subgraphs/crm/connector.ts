@@ -19,6 +19,13 @@ import type {
 export interface ListArgs {
   cursor: string | null;
   limit: number;
+  /**
+   * Common-model fields the client selected (`name`, `amount`, `owner`…),
+   * when the resolver knows them. A connector with `fieldSelection` asks
+   * the provider only for what those need (and what joins need); absent,
+   * every field is fetched. Fields not fetched map to null.
+   */
+  fields?: readonly string[] | undefined;
 }
 
 /** List arguments for records that carry a last-modified instant. */
@@ -31,7 +38,11 @@ export interface OpportunityListArgs extends ModifiedListArgs {
   status?: OpportunityStatus | null;
 }
 
-/** What a connector can do natively; the rest happens after fetching. */
+/**
+ * What a connector can do natively; the rest happens after fetching.
+ * Resolvers and the coverage docs read these; callers never branch on the
+ * provider's name.
+ */
 export interface CrmCapabilities {
   /** Fetches many records by remote id in one call per chunk. */
   bulkById: boolean;
@@ -43,6 +54,10 @@ export interface CrmCapabilities {
   opportunityStatusPushdown: boolean;
   /** Opportunities of many owners are found in one query. */
   opportunitiesByOwnersPushdown: boolean;
+  /** The provider is asked only for the fields in `ListArgs.fields`. */
+  fieldSelection: boolean;
+  /** Creates and updates records (none of the connectors does yet). */
+  writes: boolean;
 }
 
 /**

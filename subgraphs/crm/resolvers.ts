@@ -4,10 +4,12 @@
  * lookup by id or email goes through a per-request loader, so N parents
  * cost one batched provider call, whatever the provider.
  */
+import type { GraphQLResolveInfo } from 'graphql';
 import { connectionFromPages } from '../../lib/pagination';
 import type { Connection, Page } from '../../lib/pagination';
 import { fromGlobalId, toGlobalId } from '../../lib/ids';
 import { scalarResolvers } from '../../lib/scalars';
+import { connectionNodeFields } from '../../lib/selection';
 import type { GraphQLResolverMap, SubgraphContext } from '../../lib/subgraph';
 import type { CrmConnector } from './connector';
 import type {
@@ -117,6 +119,7 @@ async function ownedOpportunities(
   employee: EmployeeReference,
   args: OpportunityArgs,
   ctx: Context,
+  info: GraphQLResolveInfo,
 ): Promise<Connection<Opportunity>> {
   const email = employee.workEmail?.trim().toLowerCase();
   if (!email) {
@@ -127,19 +130,24 @@ async function ownedOpportunities(
     return emptyConnection();
   }
   const status = args.status ?? null;
+  // Parents asking for other fields must not share a batch.
+  const fields = connectionNodeFields(info);
   return connectionFromPages({
     first: args.first,
     after: args.after,
     fetchPage: (cursor, limit) =>
       pageOfParent(
         ctx,
-        `crm.opportunityPagesOfOwners:${status ?? '*'}`,
+        `crm.opportunityPagesOfOwners:${status ?? '*'}:${fields.join(',')}`,
         cursor,
         limit,
         async (ownerIds) =>
-          ctx
-            .connector()
-            .getOpportunityPagesOfOwners(ownerIds, { cursor, limit, status }),
+          ctx.connector().getOpportunityPagesOfOwners(ownerIds, {
+            cursor,
+            limit,
+            status,
+            fields,
+          }),
       ).load(user.remoteId),
   });
 }
@@ -148,7 +156,12 @@ export const resolvers: GraphQLResolverMap<Context> = {
   ...scalarResolvers,
 
   Query: {
-    crmAccounts: (_: unknown, args: ModifiedArgs, ctx: Context) =>
+    crmAccounts: (
+      _: unknown,
+      args: ModifiedArgs,
+      ctx: Context,
+      info: GraphQLResolveInfo,
+    ) =>
       connectionFromPages({
         first: args.first,
         after: args.after,
@@ -157,11 +170,17 @@ export const resolvers: GraphQLResolverMap<Context> = {
             cursor,
             limit,
             modifiedAfter: args.modifiedAfter ?? null,
+            fields: connectionNodeFields(info),
           }),
       }),
     crmAccount: (_: unknown, args: { id: string }, ctx: Context) =>
       loaders.accounts(ctx).load(fromGlobalId(args.id, 'CrmAccount')),
-    crmContacts: (_: unknown, args: ModifiedArgs, ctx: Context) =>
+    crmContacts: (
+      _: unknown,
+      args: ModifiedArgs,
+      ctx: Context,
+      info: GraphQLResolveInfo,
+    ) =>
       connectionFromPages({
         first: args.first,
         after: args.after,
@@ -170,11 +189,17 @@ export const resolvers: GraphQLResolverMap<Context> = {
             cursor,
             limit,
             modifiedAfter: args.modifiedAfter ?? null,
+            fields: connectionNodeFields(info),
           }),
       }),
     crmContact: (_: unknown, args: { id: string }, ctx: Context) =>
       loaders.contacts(ctx).load(fromGlobalId(args.id, 'CrmContact')),
-    leads: (_: unknown, args: ModifiedArgs, ctx: Context) =>
+    leads: (
+      _: unknown,
+      args: ModifiedArgs,
+      ctx: Context,
+      info: GraphQLResolveInfo,
+    ) =>
       connectionFromPages({
         first: args.first,
         after: args.after,
@@ -183,9 +208,15 @@ export const resolvers: GraphQLResolverMap<Context> = {
             cursor,
             limit,
             modifiedAfter: args.modifiedAfter ?? null,
+            fields: connectionNodeFields(info),
           }),
       }),
-    opportunities: (_: unknown, args: OpportunityArgs, ctx: Context) =>
+    opportunities: (
+      _: unknown,
+      args: OpportunityArgs,
+      ctx: Context,
+      info: GraphQLResolveInfo,
+    ) =>
       connectionFromPages({
         first: args.first,
         after: args.after,
@@ -195,6 +226,7 @@ export const resolvers: GraphQLResolverMap<Context> = {
             limit,
             status: args.status ?? null,
             modifiedAfter: args.modifiedAfter ?? null,
+            fields: connectionNodeFields(info),
           }),
       }),
     opportunity: (_: unknown, args: { id: string }, ctx: Context) =>
@@ -206,7 +238,12 @@ export const resolvers: GraphQLResolverMap<Context> = {
         fetchPage: (cursor, limit) =>
           ctx.connector().listUsers({ cursor, limit }),
       }),
-    crmNotes: (_: unknown, args: ModifiedArgs, ctx: Context) =>
+    crmNotes: (
+      _: unknown,
+      args: ModifiedArgs,
+      ctx: Context,
+      info: GraphQLResolveInfo,
+    ) =>
       connectionFromPages({
         first: args.first,
         after: args.after,
@@ -215,6 +252,7 @@ export const resolvers: GraphQLResolverMap<Context> = {
             cursor,
             limit,
             modifiedAfter: args.modifiedAfter ?? null,
+            fields: connectionNodeFields(info),
           }),
       }),
   },

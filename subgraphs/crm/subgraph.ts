@@ -4,6 +4,8 @@ import { parse } from 'graphql';
 import type { SubgraphDefinition } from '../../lib/subgraph';
 import type { CrmConnector } from './connector';
 import { HubspotCrmConnector } from './providers/hubspot/connector';
+import { PipedriveCrmConnector } from './providers/pipedrive/connector';
+import { SalesforceCrmConnector } from './providers/salesforce/connector';
 import { resolvers } from './resolvers';
 
 /**
@@ -21,9 +23,13 @@ export const crmSubgraph: SubgraphDefinition<CrmConnector> = {
     switch (account.provider) {
       case 'hubspot':
         return new HubspotCrmConnector(account, deps);
+      case 'salesforce':
+        return new SalesforceCrmConnector(account, deps);
+      case 'pipedrive':
+        return new PipedriveCrmConnector(account, deps);
       default:
         throw new TypeError(
-          `No CRM connector for provider "${account.provider}"; expected one of: hubspot.`,
+          `No CRM connector for provider "${account.provider}"; expected one of: hubspot, salesforce, pipedrive.`,
         );
     }
   },

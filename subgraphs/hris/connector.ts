@@ -11,10 +11,15 @@ import type {
 /**
  * What an HRIS connector can push down to its provider. Resolvers read it to
  * decide what to filter after fetching and how to batch; tests read it to
- * know what to expect from the recorder.
+ * know what to expect from the recorder. Every connector also says, in its
+ * header comment, which provider documentation each of these follows.
  */
 export interface HrisCapabilities {
-  /** `fetchEmployeesByIds` fetches many ids per provider call. */
+  /**
+   * `fetchEmployeesByIds` fetches many ids per provider call (a bulk
+   * endpoint or an id filter); false when the provider reads one record per
+   * call, and the connector then bounds how many calls it makes.
+   */
   bulkById: boolean;
   /** Most ids one provider call takes; larger batches are chunked. */
   maxIdsPerCall: number;
@@ -26,6 +31,14 @@ export interface HrisCapabilities {
     workEmail: boolean;
     modifiedAfter: boolean;
   };
+  /**
+   * The provider returns only the fields the connector names (BambooHR
+   * `fields`, HiBob `fields`, Personio `attributes[]`), so records carry
+   * what the common model maps and little else.
+   */
+  fieldSelection: boolean;
+  /** The connector can create or update records at the provider. */
+  writes: boolean;
 }
 
 export interface EmployeeFilters {
@@ -43,8 +56,9 @@ export interface PageArgs {
 }
 
 /**
- * One linked HRIS account, seen through the common model. Created once per
- * request, so a connector may memoize provider answers for the request's
+ * One linked HRIS account, seen through the common model: `subgraph.ts`
+ * picks the implementation by the linked account's provider. Created once
+ * per request, so a connector may memoize provider answers for the request's
  * lifetime (never longer: data must not leak across requests).
  *
  * Errors: every method rejects with a `ProviderError` whose code says what
@@ -58,7 +72,10 @@ export interface HrisConnector {
 
   /**
    * One native page of employees in a stable order that a cursor can
-   * resume. Filters in `capabilities.pushdown` are applied by the provider;
+   * resume. The cursor hides the provider's own pagination (a cursor, an
+   * offset, or none at all when the provider answers everything at once and
+   * the connector pages in memory); callers only pass back `nextCursor`
+   * until it is null, which is the last page. Filters in `capabilities.pushdown` are applied by the provider;
    * the others are not, and the caller filters after fetching. A page may
    * hold more items than `limit` (a connector may read ahead when it knows
    * the caller will filter) or fewer (the provider's maximum).
@@ -113,6 +130,9 @@ export interface HrisConnector {
   /** Locations by remote id, in key order, null for an unknown id. */
   fetchLocationsByIds(ids: readonly string[]): Promise<(Location | null)[]>;
 
-  /** The company the linked account belongs to. */
-  fetchCompany(): Promise<Company>;
+  /**
+   * The company the linked account belongs to; null when the provider's API
+   * has no company record.
+   */
+  fetchCompany(): Promise<Company | null>;
 }

@@ -76,7 +76,7 @@ const loaders = {
   company: (ctx: Context) =>
     ctx.loader<string, Company | null>('company', async (ids) => {
       const company = await ctx.connector().fetchCompany();
-      return ids.map((id) => (id === company.remoteId ? company : null));
+      return ids.map((id) => (id === company?.remoteId ? company : null));
     }),
 };
 

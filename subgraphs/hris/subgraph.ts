@@ -3,6 +3,8 @@ import { parse } from 'graphql';
 import type { SubgraphDefinition } from '../../lib/subgraph';
 import type { HrisConnector } from './connector';
 import { BamboohrConnector } from './providers/bamboohr/connector';
+import { HibobConnector } from './providers/hibob/connector';
+import { PersonioConnector } from './providers/personio/connector';
 import { resolvers } from './resolvers';
 
 /**
@@ -19,6 +21,10 @@ export const hrisSubgraph: SubgraphDefinition<HrisConnector> = {
     switch (account.provider) {
       case 'bamboohr':
         return new BamboohrConnector(account, deps);
+      case 'hibob':
+        return new HibobConnector(account, deps);
+      case 'personio':
+        return new PersonioConnector(account, deps);
       default:
         throw new TypeError(
           `No HRIS connector for provider "${account.provider}".`,

@@ -19,7 +19,11 @@ export interface ListArgs {
   limit: number;
 }
 
-/** Filters of the ticket listing. */
+/**
+ * Filters of the ticket listing. Each connector documents which it pushes
+ * down to the provider and how precisely (see `capabilities`); instants are
+ * UTC on the wire unless the provider's documentation says otherwise.
+ */
 export interface TicketFilters {
   status?: TicketStatus | null;
   collectionRemoteId?: string | null;
@@ -27,7 +31,14 @@ export interface TicketFilters {
   modifiedAfter?: Date | null;
 }
 
-export interface TicketListArgs extends ListArgs, TicketFilters {}
+export interface TicketListArgs extends ListArgs, TicketFilters {
+  /**
+   * The `Ticket` fields (GraphQL names) the caller reads; absent: all. A
+   * connector with `capabilities.fieldSelection` may leave the others
+   * unfetched (null or empty); it always fetches what the filters need.
+   */
+  fields?: ReadonlySet<string>;
+}
 
 /** What a connector can do natively; the rest happens after fetching. */
 export interface TicketingCapabilities {
@@ -49,11 +60,19 @@ export interface TicketingCapabilities {
   modifiedAfterPushdown: boolean;
   /** Tickets of many assignees are found in one query. */
   ticketsByAssigneesPushdown: boolean;
+  /**
+   * The connector asks the provider only for the fields it maps (a
+   * `fields` list, a selection set) rather than whole records.
+   */
+  fieldSelection: boolean;
+  /** The connector can create and update tickets (none does yet). */
+  writes: boolean;
 }
 
 /**
- * The ticketing category's connector contract. One instance serves one
- * linked account; every method may reject with a `ProviderError`
+ * The ticketing category's connector contract. `subgraph.ts` picks the
+ * implementation by the linked account's `provider` (`jira`, `zendesk`,
+ * `linear`). One instance serves one linked account; every method may reject with a `ProviderError`
  * (RELINK_NEEDED when the provider refuses the credentials, UPSTREAM_* when
  * it fails), which resolvers turn into coded GraphQL errors.
  *
@@ -65,9 +84,15 @@ export interface TicketingCapabilities {
  * could only push down coarsely (see `capabilities`); callers apply the
  * filter again after fetching, which is a no-op where pushdown was exact.
  *
+ * Pagination: `cursor`/`nextCursor` carry the provider's native position
+ * (a `nextPageToken`, an `after` cursor, an `endCursor`) behind one opaque
+ * string; a listing ends exactly when `nextCursor` is null.
+ *
  * Bulk methods (`…ByIds`, `…ByEmails`) return one entry per key, in key
  * order, `null` for a key the provider does not know; they split the keys
- * into chunks of the provider's documented maximum themselves.
+ * into chunks of the provider's documented maximum themselves, and use a
+ * bulk endpoint where the provider has one (`capabilities.bulkById`).
+ * Emails are matched case-insensitively.
  */
 export interface TicketingConnector {
   readonly provider: string;

@@ -5,12 +5,15 @@
  * cost one batched provider call, whatever the provider. Users a provider
  * embeds in a ticket or comment prime the user loader, so they cost none.
  */
+import type { GraphQLResolveInfo } from 'graphql';
+
 import { connectionFromArray, connectionFromPages } from '../../lib/pagination';
 import type { Connection, Page } from '../../lib/pagination';
 import { fromGlobalId, toGlobalId } from '../../lib/ids';
 import { scalarResolvers } from '../../lib/scalars';
 import type { GraphQLResolverMap, SubgraphContext } from '../../lib/subgraph';
 import type { TicketFilters, TicketingConnector } from './connector';
+import { selectedNodeFields } from './selection';
 import type {
   Ticket,
   TicketCollection,
@@ -154,7 +157,13 @@ export const resolvers: GraphQLResolverMap<Context> = {
   ...scalarResolvers,
 
   Query: {
-    tickets: (_: unknown, args: TicketArgs, ctx: Context) => {
+    tickets: (
+      _: unknown,
+      args: TicketArgs,
+      ctx: Context,
+      info: GraphQLResolveInfo,
+    ) => {
+      const fields = selectedNodeFields(info);
       const filters: TicketFilters = {
         status: args.status ?? null,
         collectionRemoteId: args.collectionId
@@ -166,7 +175,7 @@ export const resolvers: GraphQLResolverMap<Context> = {
         first: args.first,
         after: args.after,
         fetchPage: (cursor, limit) =>
-          ctx.connector().listTickets({ cursor, limit, ...filters }),
+          ctx.connector().listTickets({ cursor, limit, ...filters, fields }),
         filter: ticketMatches(filters),
       });
     },

@@ -4,6 +4,8 @@ import { parse } from 'graphql';
 import type { SubgraphDefinition } from '../../lib/subgraph';
 import type { TicketingConnector } from './connector';
 import { JiraTicketingConnector } from './providers/jira/connector';
+import { LinearTicketingConnector } from './providers/linear/connector';
+import { ZendeskTicketingConnector } from './providers/zendesk/connector';
 import { resolvers } from './resolvers';
 
 /**
@@ -24,9 +26,13 @@ export const ticketingSubgraph: SubgraphDefinition<TicketingConnector> = {
     switch (account.provider) {
       case 'jira':
         return new JiraTicketingConnector(account, deps);
+      case 'zendesk':
+        return new ZendeskTicketingConnector(account, deps);
+      case 'linear':
+        return new LinearTicketingConnector(account, deps);
       default:
         throw new TypeError(
-          `No ticketing connector for provider "${account.provider}"; expected one of: jira.`,
+          `No ticketing connector for provider "${account.provider}"; expected one of: jira, zendesk, linear.`,
         );
     }
   },

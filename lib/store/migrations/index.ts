@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import { initial } from './0001_initial';
+import { encryptCredentials } from './0003_encrypt_credentials';
 import { providerObservability } from './0007_provider_observability';
 
 /**
@@ -8,5 +9,6 @@ import { providerObservability } from './0007_provider_observability';
  */
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
+  '0003_encrypt_credentials': encryptCredentials,
   '0007_provider_observability': providerObservability,
 };

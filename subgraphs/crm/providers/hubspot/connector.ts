@@ -233,6 +233,9 @@ export class HubspotCrmConnector implements CrmConnector {
     modifiedAfterPushdown: true,
     opportunityStatusPushdown: true,
     opportunitiesByOwnersPushdown: true,
+    // `properties=` always names the mapped properties, not the selection.
+    fieldSelection: false,
+    writes: false,
   };
 
   private readonly client: ProviderClient;

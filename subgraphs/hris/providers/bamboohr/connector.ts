@@ -171,6 +171,8 @@ export class BamboohrConnector implements HrisConnector {
       workEmail: false,
       modifiedAfter: true,
     },
+    fieldSelection: true,
+    writes: false,
   };
 
   private readonly client: ProviderClient;

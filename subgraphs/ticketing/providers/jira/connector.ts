@@ -295,6 +295,8 @@ export class JiraTicketingConnector implements TicketingConnector {
     collectionPushdown: true,
     modifiedAfterPushdown: true,
     ticketsByAssigneesPushdown: true,
+    fieldSelection: true,
+    writes: false,
   };
 
   private readonly client: ProviderClient;

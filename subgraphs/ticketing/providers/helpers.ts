@@ -1,0 +1,70 @@
+/**
+ * Small building blocks the ticketing connectors share: chunking keys to a
+ * provider's documented maximum, bounded concurrency for providers without
+ * a bulk endpoint, and reading a provider answer through a zod schema.
+ */
+import type { z } from 'zod';
+
+import { ErrorCode, ProviderError } from '../../../lib/errors';
+
+/** `items` in consecutive chunks of at most `size`. */
+export function chunk<T>(items: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let index = 0; index < items.length; index += size) {
+    chunks.push(items.slice(index, index + size));
+  }
+  return chunks;
+}
+
+/** `limit` as an integer from 1 to `max`. */
+export function clamp(limit: number, max: number): number {
+  return Math.min(Math.max(Math.floor(limit), 1), max);
+}
+
+/**
+ * `task` over every item, at most `concurrency` at once; results in item
+ * order. The first rejection rejects the whole call.
+ */
+export async function mapConcurrently<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  task: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next;
+      next += 1;
+      results[index] = await task(items[index] as T);
+    }
+  };
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, worker),
+  );
+  return results;
+}
+
+/**
+ * Parses a provider answer; a shape we cannot read is the provider's fault
+ * (UPSTREAM_UNAVAILABLE), and the message never carries the payload.
+ */
+export function parseAnswer<T extends z.ZodType>(
+  provider: string,
+  schema: T,
+  body: unknown,
+  route: string,
+): z.infer<T> {
+  const result = schema.safeParse(body);
+  if (!result.success) {
+    throw new ProviderError(
+      `${provider} sent an unexpected response on ${route}.`,
+      {
+        code: ErrorCode.UPSTREAM_UNAVAILABLE,
+        provider,
+        cause: result.error,
+      },
+    );
+  }
+  return result.data;
+}
