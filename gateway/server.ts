@@ -14,6 +14,7 @@ import type { Category } from '../lib/categories';
 import type { Config } from '../lib/config';
 import { ErrorCode } from '../lib/errors';
 import { IDENTITY_HEADER, signIdentity } from '../lib/identity';
+import { BUDGET_HEADER } from '../lib/resilience';
 import type { Logger } from '../lib/logger';
 import { registry } from '../lib/metrics';
 import type { Principal, Store } from '../lib/store/store';
@@ -32,13 +33,19 @@ export interface GatewayContext {
   principal: Principal;
   /** The signed identity forwarded to every subgraph of this request. */
   identityToken: Promise<string>;
+  /**
+   * Epoch ms by which the request's provider calls must be done; its rest
+   * is sent to each subgraph as `x-tributary-budget-ms`.
+   */
+  deadline?: number;
 }
 
 export interface GatewayOptions {
   config: Pick<
     Config,
     'identitySecret' | 'identityTtlSeconds' | 'nodeEnv' | 'sandboxEnabled'
-  >;
+  > &
+    Partial<Pick<Config, 'requestBudgetMs'>>;
   store: Store;
   logger: Logger;
   /** The composed supergraph SDL (schema/supergraph.graphql). */
@@ -78,6 +85,12 @@ class IdentityDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     if ('identityToken' in context && context.identityToken) {
       request.http?.headers.set(IDENTITY_HEADER, await context.identityToken);
       request.http?.headers.set('x-request-id', context.requestId);
+      if (context.deadline !== undefined) {
+        request.http?.headers.set(
+          BUDGET_HEADER,
+          String(Math.max(0, context.deadline - Date.now())),
+        );
+      }
     }
   }
 }
@@ -230,7 +243,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
             ttlSeconds: config.identityTtlSeconds,
           },
         );
-        return { requestId, principal, identityToken };
+        return {
+          requestId,
+          principal,
+          identityToken,
+          ...(config.requestBudgetMs !== undefined
+            ? { deadline: Date.now() + config.requestBudgetMs }
+            : {}),
+        };
       },
     }),
   );

@@ -18,6 +18,29 @@ export type ResilienceConfig = Pick<
   | 'relinkProbeIntervalMs'
 >;
 
+/**
+ * What is left of the GraphQL request's time budget when the gateway calls
+ * a subgraph, in ms: the subgraph's provider calls end by then, however
+ * late in the query plan the subgraph is called.
+ */
+export const BUDGET_HEADER = 'x-tributary-budget-ms';
+
+/**
+ * The deadline of a subgraph request: its own budget, shortened to what
+ * the gateway says is left (`x-tributary-budget-ms`) when it says so.
+ */
+export function requestDeadline(
+  budgetMs: number,
+  offered: string | undefined,
+  now = Date.now(),
+): number {
+  const left = offered === undefined ? Number.NaN : Number(offered);
+  return (
+    now +
+    (Number.isFinite(left) && left >= 0 ? Math.min(budgetMs, left) : budgetMs)
+  );
+}
+
 /** Who a provider call is made for, in one GraphQL request. */
 export interface CallOwner {
   account: LinkedAccount;

@@ -24,7 +24,12 @@ import { IDENTITY_HEADER, verifyIdentity, type Identity } from './identity';
 import { createLogger, type Logger } from './logger';
 import { readinessHandler } from './health';
 import { registry } from './metrics';
-import { ProviderResilience, type ResilienceConfig } from './resilience';
+import {
+  BUDGET_HEADER,
+  ProviderResilience,
+  requestDeadline,
+  type ResilienceConfig,
+} from './resilience';
 import type { LinkedAccountWriter } from './oauth';
 import { ensureSandboxTenants } from './sandbox';
 import { listen, type Listening } from './serve';
@@ -227,9 +232,13 @@ export async function createSubgraphApp<TConnector>(
     '/graphql',
     express.json({ limit: '1mb' }),
     expressMiddleware(server, {
-      context: async ({ res }) => {
+      context: async ({ req, res }) => {
         const identity = res.locals.identity as Identity;
-        return createContext(definition, deps, identity, resilience);
+        const deadline = requestDeadline(
+          resilience.requestBudgetMs,
+          req.header(BUDGET_HEADER),
+        );
+        return createContext(definition, deps, identity, resilience, deadline);
       },
     }),
   );
@@ -248,9 +257,9 @@ async function createContext<TConnector>(
   deps: SubgraphDeps,
   identity: Identity,
   resilience: ProviderResilience,
+  deadline: number,
 ): Promise<SubgraphContext<TConnector>> {
   const { category } = definition;
-  const deadline = Date.now() + resilience.requestBudgetMs;
   const requestId = identity.requestId || randomUUID();
   const link = identity.linkedAccounts.find(
     (account) => account.category === category,

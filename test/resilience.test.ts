@@ -7,9 +7,11 @@ import {
   type ProviderCallRecord,
 } from '../lib/http';
 import { createLogger } from '../lib/logger';
+import { requestDeadline } from '../lib/resilience';
 import { listen, type Listening } from '../lib/serve';
 import type { FaultSpec } from '../sandbox/faults';
 import { createSandbox, type Sandbox } from '../sandbox/server';
+import { SANDBOX, graphql, startTestSystem } from './support/system';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 let sandbox: Sandbox;
@@ -232,5 +234,45 @@ describe('call records', () => {
       errorCode: ErrorCode.UPSTREAM_UNAVAILABLE,
       attempts: 3,
     });
+  });
+});
+
+describe('the time budget of a GraphQL request', () => {
+  it('takes the shorter of its own budget and what the gateway says is left', () => {
+    expect(requestDeadline(20_000, undefined, 1_000)).toBe(21_000);
+    expect(requestDeadline(20_000, '500', 1_000)).toBe(1_500);
+    expect(requestDeadline(20_000, '90000', 1_000)).toBe(21_000);
+    expect(requestDeadline(20_000, 'soon', 1_000)).toBe(21_000);
+  });
+
+  it('ends a slow provider call when the request’s budget is spent, not when the provider timeout is', async () => {
+    const system = await startTestSystem({
+      REQUEST_BUDGET_MS: '800',
+      PROVIDER_TIMEOUT_MS: '10000',
+    });
+    try {
+      await fetch(`${system.sandboxUrl}/__faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          provider: 'hubspot',
+          fault: 'latency',
+          ms: 5_000,
+        }),
+      });
+      const response = await graphql<{ opportunities: unknown }>(
+        system.gatewayUrl,
+        '{ opportunities(first: 1) { edges { node { id } } } }',
+        SANDBOX,
+      );
+      expect(response.data?.opportunities).toBeNull();
+      expect(response.errors?.[0]?.extensions).toMatchObject({
+        code: ErrorCode.UPSTREAM_TIMEOUT,
+        provider: 'hubspot',
+        category: 'crm',
+      });
+    } finally {
+      await system.stop();
+    }
   });
 });
