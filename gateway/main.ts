@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createCacheStore } from '../lib/cache';
 import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { ensureSandboxTenants } from '../lib/sandbox';
@@ -22,8 +23,10 @@ const store = await Store.open({
 if (config.sandboxEnabled) {
   await ensureSandboxTenants(store, { sandboxUrl: config.sandboxUrl, logger });
 }
+const cache = createCacheStore(config, logger);
 const gateway = await createGateway({
   config,
+  cache,
   store,
   logger,
   supergraphSdl: readFileSync(
@@ -42,6 +45,7 @@ const shutdown = async () => {
   await listening.close();
   await gateway.stop();
   await store.close();
+  await cache.close();
   process.exit(0);
 };
 process.once('SIGINT', () => void shutdown());

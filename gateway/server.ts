@@ -14,13 +14,20 @@ import type { Category } from '../lib/categories';
 import type { Config } from '../lib/config';
 import { ErrorCode } from '../lib/errors';
 import { IDENTITY_HEADER, signIdentity } from '../lib/identity';
-import { BUDGET_HEADER } from '../lib/resilience';
 import type { Logger } from '../lib/logger';
 import { registry } from '../lib/metrics';
 import type { Principal, Store } from '../lib/store/store';
+import type { CacheStore, StaleNotice } from '../lib/cache';
+import { operationMetricsPlugin } from '../lib/operation-metrics';
+import { staleExtensionsPlugin } from '../lib/stale-extensions';
 import { readinessHandler } from '../lib/health';
-import { createAdminApp } from './admin/app';
+import { BUDGET_HEADER } from '../lib/resilience';
+import { createAdminApi } from './admin/server';
+import { AuditCollector, auditPlugin, startAuditRetention } from './audit';
 import { authenticate, authenticationMessage } from './auth';
+import { createQueryPlanCache } from './query-plan-cache';
+import { responseCachePlugin } from './response-cache';
+import { createSubgraphFetcher } from './subgraph-fetcher';
 import {
   subgraphReadinessChecks,
   subgraphRoutingUrls,
@@ -33,6 +40,10 @@ export interface GatewayContext {
   principal: Principal;
   /** The signed identity forwarded to every subgraph of this request. */
   identityToken: Promise<string>;
+  /** Stale cache entries the subgraphs reported serving. */
+  stale: StaleNotice[];
+  /** What this request's audit record will say (see gateway/audit.ts). */
+  audit: AuditCollector;
   /**
    * Epoch ms by which the request's provider calls must be done; its rest
    * is sent to each subgraph as `x-tributary-budget-ms`.
@@ -43,15 +54,21 @@ export interface GatewayContext {
 export interface GatewayOptions {
   config: Pick<
     Config,
-    'identitySecret' | 'identityTtlSeconds' | 'nodeEnv' | 'sandboxEnabled'
+    | 'identitySecret'
+    | 'identityTtlSeconds'
+    | 'nodeEnv'
+    | 'sandboxEnabled'
+    | 'auditRetentionDays'
   > &
-    Partial<Pick<Config, 'requestBudgetMs'>>;
+    Partial<Pick<Config, 'cache' | 'requestBudgetMs'>>;
   store: Store;
   logger: Logger;
   /** The composed supergraph SDL (schema/supergraph.graphql). */
   supergraphSdl: string;
   /** Routing URL overrides by subgraph name; others keep the supergraph's. */
   subgraphUrls?: Partial<Record<Category, string>>;
+  /** The process's cache store, for query plans (lib/cache.ts). */
+  cache?: CacheStore;
 }
 
 export interface Gateway {
@@ -66,16 +83,28 @@ const FLAGSHIP = readFileSync(
 
 /** Forwards the signed identity, and nothing else of the client's, to subgraphs. */
 class IdentityDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  constructor(
-    url: string | undefined,
-    private readonly subgraphName: string,
-    private readonly gatewayLogger: Logger,
-  ) {
-    super({ url });
+  /** The subgraph's category, for the audit trail. */
+  readonly category: Category;
+  private readonly gatewayLogger: Logger;
+
+  constructor(options: {
+    url: string | undefined;
+    category: Category;
+    fetcher: NonNullable<
+      ConstructorParameters<typeof RemoteGraphQLDataSource>[0]
+    >['fetcher'];
+    logger: Logger;
+  }) {
+    super({
+      ...(options.url === undefined ? {} : { url: options.url }),
+      fetcher: options.fetcher,
+    });
+    this.category = options.category;
+    this.gatewayLogger = options.logger;
   }
 
   override didEncounterError(error: Error): never {
-    throw subgraphUnavailable(this.subgraphName, error, this.gatewayLogger);
+    throw subgraphUnavailable(this.category, error, this.gatewayLogger);
   }
 
   override async willSendRequest({
@@ -85,13 +114,29 @@ class IdentityDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     if ('identityToken' in context && context.identityToken) {
       request.http?.headers.set(IDENTITY_HEADER, await context.identityToken);
       request.http?.headers.set('x-request-id', context.requestId);
-      if (context.deadline !== undefined) {
-        request.http?.headers.set(
-          BUDGET_HEADER,
-          String(Math.max(0, context.deadline - Date.now())),
-        );
-      }
     }
+    if ('deadline' in context && context.deadline !== undefined) {
+      request.http?.headers.set(
+        BUDGET_HEADER,
+        String(Math.max(0, context.deadline - Date.now())),
+      );
+    }
+    if ('audit' in context) context.audit.called(this.category);
+  }
+
+  override didReceiveResponse({
+    response,
+    context,
+  }: Parameters<
+    NonNullable<RemoteGraphQLDataSource<GatewayContext>['didReceiveResponse']>
+  >[0]) {
+    // Stale-cache notices and audit field lists travel in the subgraph
+    // response's extensions; the audit collector strips its own.
+    const stale = response.extensions?.stale;
+    if (Array.isArray(stale) && 'stale' in context) {
+      context.stale.push(...(stale as StaleNotice[]));
+    }
+    return 'audit' in context ? context.audit.received(response) : response;
   }
 }
 
@@ -104,10 +149,19 @@ class IdentityDataSource extends RemoteGraphQLDataSource<GatewayContext> {
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const { config, store, logger } = options;
   const overrides = options.subgraphUrls ?? {};
+  const subgraphHttp = createSubgraphFetcher();
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     buildService: ({ name, url }) =>
-      new IdentityDataSource(overrides[name as Category] ?? url, name, logger),
+      new IdentityDataSource({
+        url: overrides[name as Category] ?? url,
+        fetcher: subgraphHttp.fetcher,
+        category: name as Category,
+        logger,
+      }),
+    queryPlannerConfig: {
+      cache: createQueryPlanCache(options.cache, options.supergraphSdl),
+    },
     logger: {
       debug: (message) => logger.debug(message),
       info: (message) => logger.info(message),
@@ -135,7 +189,20 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   const server = new ApolloServer<GatewayContext>({
     gateway,
-    plugins: [landingPage],
+    plugins: [
+      landingPage,
+      auditPlugin<GatewayContext>({ store, logger, surface: 'graphql' }),
+      operationMetricsPlugin('gateway'),
+      staleExtensionsPlugin(),
+      ...(options.cache && config.cache?.responseTtlSeconds
+        ? [
+            responseCachePlugin<GatewayContext>(
+              options.cache,
+              config.cache.responseTtlSeconds * 1000,
+            ),
+          ]
+        : []),
+    ],
     includeStacktraceInErrorResponses: false,
     introspection: config.nodeEnv !== 'production',
     logger: {
@@ -163,18 +230,19 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       ),
     }),
   );
-  const admin = await createAdminApp({
-    store,
-    logger,
-    sandboxEnabled: config.sandboxEnabled,
-    introspection: config.nodeEnv !== 'production',
-  });
-  app.use('/admin', admin.router);
   app.get('/metrics', async (_request, response) => {
     response.type(registry.contentType).send(await registry.metrics());
   });
   app.get('/', (_request, response) => {
     response.redirect('/graphql');
+  });
+
+  const admin = await createAdminApi({ store, logger, config });
+  app.use('/admin', admin.router);
+  const stopRetention = startAuditRetention({
+    store,
+    logger,
+    retentionDays: config.auditRetentionDays,
   });
 
   // Authentication comes before GraphQL: a request without valid
@@ -247,6 +315,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
           requestId,
           principal,
           identityToken,
+          stale: [],
+          audit: new AuditCollector(),
           ...(config.requestBudgetMs !== undefined
             ? { deadline: Date.now() + config.requestBudgetMs }
             : {}),
@@ -257,9 +327,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   return {
     app,
-    stop: async () => {
-      await server.stop();
+    async stop() {
+      stopRetention();
       await admin.stop();
+      await server.stop();
+      await subgraphHttp.close();
     },
   };
 }

@@ -65,7 +65,34 @@ const schema = z.object({
   RELINK_PROBE_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
   SANDBOX_FAULTS: z.string().optional(),
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
+  AUDIT_RETENTION_DAYS: z.coerce
+    .number({ error: 'expected a number of days' })
+    .int('expected a whole number of days')
+    .min(1, 'expected at least 1 day')
+    .default(90),
   TRIBUTARY_ENCRYPTION_KEYS: z.string().optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL')
+    .optional(),
+  CACHE_KEY_PREFIX: z.string().min(1).default('tributary'),
+  CACHE_TTL_SECONDS: z.coerce.number().int().min(0).default(60),
+  CACHE_TTL_BY_RESOURCE: z
+    .string()
+    .regex(
+      /^\s*[^=,\s]+\s*=\s*\d+\s*(,\s*[^=,\s]+\s*=\s*\d+\s*)*$/,
+      'expected <provider>:<route>=<seconds>[,…]',
+    )
+    .optional(),
+  CACHE_STALE_WHILE_REVALIDATE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(30),
+  CACHE_STALE_IF_ERROR_SECONDS: z.coerce.number().int().min(0).default(3_600),
+  CACHE_RESPONSE_TTL_SECONDS: z.coerce.number().int().min(0).optional(),
+  CACHE_TIMEOUT_MS: z.coerce.number().int().min(1).max(10_000).default(150),
+  SANDBOX_LATENCY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .optional(),
@@ -102,12 +129,56 @@ export interface Config {
   sandboxFaults: string | undefined;
   /** OTLP/HTTP endpoint for traces; unset keeps tracing off. */
   otlpEndpoint: string | undefined;
+  /** Audit records older than this many days are purged (hourly). */
+  auditRetentionDays: number;
   logLevel: string | undefined;
   /**
    * Keys sealing linked-account credentials at rest: the first encrypts,
    * all decrypt (see lib/credentials.ts).
    */
   encryptionKeys: CredentialKey[];
+  /** Cross-request cache (lib/cache.ts); Redis only when `redisUrl` is set. */
+  cache: CacheConfig;
+  /** Added delay of every sandbox provider answer, in ms. */
+  sandboxLatencyMs: number;
+}
+
+export interface CacheConfig {
+  redisUrl: string | undefined;
+  keyPrefix: string;
+  /** Time bound of one cache store call, in ms. */
+  timeoutMs: number;
+  /** Default fresh time of provider data, in seconds; 0 turns it off. */
+  ttlSeconds: number;
+  /** Fresh time by `<provider>:<route>`, in seconds. */
+  ttlByResource: Record<string, number>;
+  staleWhileRevalidateSeconds: number;
+  staleIfErrorSeconds: number;
+  /**
+   * How long the gateway keeps whole query responses, in seconds; by
+   * default the shortest provider data TTL, 0 when the data cache is off.
+   */
+  responseTtlSeconds: number;
+}
+
+/**
+ * Resources that change rarely keep longer: user directories and pipeline
+ * definitions. `CACHE_TTL_BY_RESOURCE` overrides or extends these.
+ */
+const DEFAULT_TTL_BY_RESOURCE: Record<string, number> = {
+  'jira:/rest/api/3/users/search': 300,
+  'jira:/rest/api/3/myself': 3_600,
+  'hubspot:/crm/v3/owners': 300,
+  'hubspot:/crm/v3/pipelines/deals': 600,
+};
+
+function parseTtlByResource(value: string | undefined): Record<string, number> {
+  const ttls = { ...DEFAULT_TTL_BY_RESOURCE };
+  for (const pair of value?.split(',') ?? []) {
+    const at = pair.lastIndexOf('=');
+    ttls[pair.slice(0, at).trim()] = Number(pair.slice(at + 1));
+  }
+  return ttls;
 }
 
 /** Configuration names something is wrong with, with what was expected. */
@@ -136,6 +207,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   const values = parsed.data;
+  const ttlByResource = parseTtlByResource(values.CACHE_TTL_BY_RESOURCE);
   const production = values.NODE_ENV === 'production';
   if (production && !values.TRIBUTARY_IDENTITY_SECRET) {
     throw new ConfigError([
@@ -178,8 +250,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     relinkProbeIntervalMs: values.RELINK_PROBE_INTERVAL_MS,
     sandboxFaults: values.SANDBOX_FAULTS,
     otlpEndpoint: values.OTEL_EXPORTER_OTLP_ENDPOINT,
+    auditRetentionDays: values.AUDIT_RETENTION_DAYS,
     logLevel: values.LOG_LEVEL,
     encryptionKeys,
+    cache: {
+      responseTtlSeconds:
+        values.CACHE_TTL_SECONDS === 0
+          ? 0
+          : (values.CACHE_RESPONSE_TTL_SECONDS ??
+            Math.min(
+              values.CACHE_TTL_SECONDS,
+              ...Object.values(ttlByResource),
+            )),
+      redisUrl: values.REDIS_URL,
+      keyPrefix: values.CACHE_KEY_PREFIX,
+      timeoutMs: values.CACHE_TIMEOUT_MS,
+      ttlSeconds: values.CACHE_TTL_SECONDS,
+      ttlByResource,
+      staleWhileRevalidateSeconds: values.CACHE_STALE_WHILE_REVALIDATE_SECONDS,
+      staleIfErrorSeconds: values.CACHE_STALE_IF_ERROR_SECONDS,
+    },
+    sandboxLatencyMs: values.SANDBOX_LATENCY_MS,
   };
 }
 

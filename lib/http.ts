@@ -166,6 +166,21 @@ export interface ProviderClientOptions {
     body: string;
     headers: Record<string, string | undefined>;
   }) => ErrorCode | undefined;
+  /**
+   * The linked account's cross-request cache (lib/cache.ts): reads (GET and
+   * `idempotent` POSTs) go through it; any other request invalidates it
+   * once it succeeds.
+   */
+  cache?: ProviderResponseCache;
+}
+
+/** What the client needs of a cache; `AccountCache` is the real one. */
+export interface ProviderResponseCache {
+  fetch<V>(
+    parts: { provider: string; resource: string; request: unknown },
+    load: () => Promise<V>,
+  ): Promise<V>;
+  invalidate(): Promise<void>;
 }
 
 /** Reads a provider's own rate-limit headers; undefined when they say nothing. */
@@ -281,6 +296,7 @@ export class ProviderClient {
   private readonly deadline: number | undefined;
   private readonly onCall: ((record: ProviderCallRecord) => void) | undefined;
   private readonly rateLimitDelayMs: RateLimitDelay | undefined;
+  private readonly cache: ProviderResponseCache | undefined;
 
   constructor(options: ProviderClientOptions) {
     this.provider = options.provider;
@@ -294,6 +310,7 @@ export class ProviderClient {
     this.onCall = options.onCall;
     this.rateLimitDelayMs = options.rateLimitDelayMs;
     this.classifyError = options.classifyError;
+    this.cache = options.cache;
     const { auth } = options;
     switch (auth.type) {
       case 'basic':
@@ -325,12 +342,39 @@ export class ProviderClient {
 
   /**
    * Sends the request, retrying as described on the class. Resolves with a
-   * 2xx (or 207) response; rejects with a `ProviderError` otherwise.
+   * 2xx (or 207) response; rejects with a `ProviderError` otherwise. With a
+   * cache, a read may be answered from it (see `cache`).
    */
   async request<T>(
     providerRequest: ProviderRequest,
   ): Promise<ProviderResponse<T>> {
     const method = providerRequest.method ?? 'GET';
+    const read =
+      method === 'GET' ||
+      (method === 'POST' && providerRequest.idempotent === true);
+    if (!this.cache) {
+      return this.sendWithRetries(providerRequest, method);
+    }
+    if (read) {
+      const { path, query, body } = providerRequest;
+      return this.cache.fetch(
+        {
+          provider: this.provider,
+          resource: providerRequest.route ?? method,
+          request: { method, base: this.baseUrl, path, query, body },
+        },
+        () => this.sendWithRetries<T>(providerRequest, method),
+      );
+    }
+    const response = await this.sendWithRetries<T>(providerRequest, method);
+    await this.cache.invalidate();
+    return response;
+  }
+
+  private async sendWithRetries<T>(
+    providerRequest: ProviderRequest,
+    method: HttpMethod,
+  ): Promise<ProviderResponse<T>> {
     const hasIdempotencyKey = Object.keys(providerRequest.headers ?? {}).some(
       (name) => name.toLowerCase() === 'idempotency-key',
     );

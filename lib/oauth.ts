@@ -153,6 +153,7 @@ export class OAuthSession {
 
   /** A usable access token, refreshed first if it is about to expire. */
   async accessToken(): Promise<string> {
+    this.adoptLatest();
     if (this.state.inflight) {
       this.credentials = await this.state.inflight;
     } else if (!this.credentials.accessToken || this.expiresSoon()) {
@@ -167,12 +168,23 @@ export class OAuthSession {
    * Resolves true when a different token is ready to retry with.
    */
   async refreshAfterRejection(rejected: string): Promise<boolean> {
+    // A request that set out with a token another request has since
+    // replaced retries with the replacement instead of refreshing again.
+    this.adoptLatest();
     if (this.state.inflight) {
       this.credentials = await this.state.inflight;
     } else if (this.credentials.accessToken === rejected) {
       this.credentials = await this.refreshOnce('unauthorized');
     }
     return this.credentials.accessToken !== rejected;
+  }
+
+  /** Takes the latest tokens of this process if they replaced ours. */
+  private adoptLatest(): void {
+    const latest = this.state.latest;
+    if (latest && latest.supersedes.has(this.credentials.accessToken ?? '')) {
+      this.credentials = latest.credentials;
+    }
   }
 
   private expiresSoon(): boolean {

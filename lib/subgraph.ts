@@ -13,6 +13,11 @@ import express, { type Express } from 'express';
 import { GraphQLError, type DocumentNode } from 'graphql';
 import type { Category } from './categories';
 import { loadConfig, type Config } from './config';
+import {
+  applyPermissions,
+  auditExtensionPlugin,
+  type SubgraphPermissions,
+} from './authorization';
 import { ErrorCode, ProviderError, tributaryError } from './errors';
 import {
   ProviderClient,
@@ -34,6 +39,15 @@ import type { LinkedAccountWriter } from './oauth';
 import { ensureSandboxTenants } from './sandbox';
 import { listen, type Listening } from './serve';
 import { Store, type LinkedAccount } from './store/store';
+import {
+  AccountCache,
+  CacheStore,
+  createCacheStore,
+  type StaleNotice,
+} from './cache';
+import { loaderBatchSize } from './loader-metrics';
+import { operationMetricsPlugin } from './operation-metrics';
+import { staleExtensionsPlugin } from './stale-extensions';
 
 export type { GraphQLResolverMap };
 
@@ -56,6 +70,8 @@ export interface ConnectorDeps {
     timeoutMs?: number;
     rateLimitDelayMs?: RateLimitDelay;
     classifyError?: ProviderClientOptions['classifyError'];
+    /** `false` sends every read to the provider (default: cached). */
+    cache?: false;
   }): ProviderClient;
   /**
    * Writes this linked account back to the store: refreshed OAuth
@@ -63,6 +79,12 @@ export interface ConnectorDeps {
    * Absent where nothing persists; OAuth connectors require it.
    */
   linkedAccount?: LinkedAccountWriter;
+  /**
+   * This linked account's cross-request cache (lib/cache.ts), for values a
+   * connector derives from several calls. Clients from `createClient`
+   * already cache their reads through it.
+   */
+  cache?: AccountCache | undefined;
 }
 
 /** The per-request context every subgraph resolver receives. */
@@ -73,6 +95,8 @@ export interface SubgraphContext<TConnector> {
   logger: Logger;
   /** Epoch ms by which provider calls of this request must be done. */
   deadline?: number;
+  /** Cached entries served past their TTL because a provider failed. */
+  stale?: StaleNotice[];
   /**
    * This category's connector for the organization's linked account.
    * Throws `NOT_LINKED` when the organization has none, `RELINK_NEEDED`
@@ -96,6 +120,8 @@ export interface SubgraphDefinition<TConnector> {
   category: Category;
   typeDefs: DocumentNode;
   resolvers: GraphQLResolverMap<SubgraphContext<TConnector>>;
+  /** Field-level authorization (graphql-shield); undeclared fields are denied. */
+  permissions: SubgraphPermissions;
   /** Builds the connector of one linked account, once per request. */
   createConnector(account: LinkedAccount, deps: ConnectorDeps): TConnector;
 }
@@ -103,8 +129,11 @@ export interface SubgraphDefinition<TConnector> {
 export interface SubgraphDeps {
   store: Store;
   config: Pick<Config, 'identitySecret' | 'nodeEnv' | 'providerTimeoutMs'> &
-    ResilienceConfig;
+    ResilienceConfig &
+    Partial<Pick<Config, 'cache'>>;
   logger: Logger;
+  /** The process's cache store; default: one in memory of its own. */
+  cache?: CacheStore;
 }
 
 export interface SubgraphApp {
@@ -172,14 +201,24 @@ export async function createSubgraphApp<TConnector>(
 ): Promise<SubgraphApp> {
   const { category } = definition;
   const logger = deps.logger;
-  const schema = buildSubgraphSchema({
-    typeDefs: definition.typeDefs,
-    resolvers: definition.resolvers as GraphQLResolverMap<unknown>,
-  });
+  deps = {
+    ...deps,
+    cache: deps.cache ?? CacheStore.create({ logger }),
+  };
+  const schema = applyPermissions(
+    buildSubgraphSchema({
+      typeDefs: definition.typeDefs,
+      resolvers: definition.resolvers as GraphQLResolverMap<unknown>,
+    }),
+    definition.permissions,
+  );
   const plugins: ApolloServerPlugin<SubgraphContext<TConnector>>[] = [
     ApolloServerPluginLandingPageDisabled(),
     // Inline traces feed Apollo's hosted studio, which we do not use.
     ApolloServerPluginInlineTraceDisabled(),
+    operationMetricsPlugin(category),
+    staleExtensionsPlugin(),
+    auditExtensionPlugin(),
   ];
   const server = new ApolloServer<SubgraphContext<TConnector>>({
     schema,
@@ -275,6 +314,24 @@ async function createContext<TConnector>(
 
   let connector: TConnector | undefined;
   const loaders = new Map<string, unknown>();
+  const stale: StaleNotice[] = [];
+  const cacheConfig = deps.config.cache;
+  const cache =
+    account && deps.cache && cacheConfig
+      ? new AccountCache(
+          deps.cache,
+          cacheConfig,
+          { tenantId: identity.tenantId, linkedAccountId: account.id },
+          (notice) => {
+            logger.warn(
+              { provider: notice.provider, resource: notice.resource },
+              'provider failed; served a stale cache entry',
+            );
+            stale.push({ ...notice, category });
+          },
+          logger,
+        )
+      : undefined;
 
   return {
     requestId,
@@ -282,6 +339,7 @@ async function createContext<TConnector>(
     category,
     logger,
     deadline,
+    stale,
     connector() {
       if (!account) {
         throw tributaryError(
@@ -305,6 +363,7 @@ async function createContext<TConnector>(
       connector ??= definition.createConnector(account, {
         logger,
         deadline,
+        cache,
         createClient: (options) =>
           new ProviderClient({
             provider: account.provider,
@@ -319,6 +378,7 @@ async function createContext<TConnector>(
               ? { classifyError: options.classifyError }
               : {}),
             ...resilience.clientOptions({ account, requestId, deadline }),
+            ...(cache && options.cache !== false ? { cache } : {}),
           }),
         linkedAccount: {
           updateCredentials: (credentials) =>
@@ -339,8 +399,13 @@ async function createContext<TConnector>(
         // A batch function that throws synchronously (`connector()` with no
         // linked account) would otherwise surface as DataLoader's TypeError
         // instead of the coded error it threw.
-        const safeBatch: DataLoader.BatchLoadFn<K, V> = async (keys) =>
-          batch(keys);
+        const safeBatch: DataLoader.BatchLoadFn<K, V> = async (keys) => {
+          loaderBatchSize.observe(
+            { loader: name.split(':')[0] ?? name },
+            keys.length,
+          );
+          return batch(keys);
+        };
         loader = new DataLoader<K, V, C>(safeBatch, options);
         loaders.set(name, loader);
       }
@@ -368,6 +433,7 @@ export async function runSubgraph<TConnector>(
     encryptionKeys: config.encryptionKeys,
     logger,
   });
+  const cache = createCacheStore(config, logger);
   if (config.sandboxEnabled) {
     await ensureSandboxTenants(store, {
       sandboxUrl: config.sandboxUrl,
@@ -378,6 +444,7 @@ export async function runSubgraph<TConnector>(
     store,
     config,
     logger,
+    cache,
   });
   const listening = await listen(subgraph.app, {
     port: config.subgraphPorts[definition.category],
@@ -391,6 +458,7 @@ export async function runSubgraph<TConnector>(
     await listening.close();
     await subgraph.stop();
     await store.close();
+    await cache.close();
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown());

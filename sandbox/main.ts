@@ -8,6 +8,7 @@ import { createSandbox } from './server';
 const config = loadConfig();
 const logger = createLogger({ name: 'sandbox' });
 const sandbox = createSandbox({
+  latencyMs: config.sandboxLatencyMs,
   faults: parseFaultSpecs(config.sandboxFaults),
 });
 const listening = await listen(sandbox.app, {

@@ -3,6 +3,7 @@ import { SandboxFaults, createFaultsRouter, type FaultSpec } from './faults';
 import { createBamboohrSandbox } from './providers/bamboohr';
 import { createHibobSandbox } from './providers/hibob';
 import { createHubspotSandbox } from './providers/hubspot';
+import { latency } from './latency';
 import { createJiraSandbox } from './providers/jira';
 import { createPersonioSandbox } from './providers/personio';
 import { createLinearSandbox } from './providers/linear';
@@ -22,6 +23,8 @@ export interface SandboxOptions {
   /** Organizations to serve; default: see `defaultOrganizations`. */
   organizations?: readonly SandboxOrganization[];
   recorder?: RequestRecorder;
+  /** Added delay of every provider answer, in ms (default 0). */
+  latencyMs?: number;
   /** Faults in force from the start (`SANDBOX_FAULTS`); see sandbox/faults.ts. */
   faults?: readonly FaultSpec[];
 }
@@ -62,6 +65,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   app.get('/health', (_request, response) => {
     response.json({ status: 'ok' });
   });
+  app.use(latency(options.latencyMs ?? 0));
   const faults = new SandboxFaults(options.faults);
   app.use(createFaultsRouter(faults, recorder));
   app.use('/bamboohr', createBamboohrSandbox(providerOptions));

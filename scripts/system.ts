@@ -3,6 +3,7 @@ import { createGateway } from '../gateway/server';
 import type { Category } from '../lib/categories';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
+import { createCacheStore, type CacheStore } from '../lib/cache';
 import { ensureSandboxTenants } from '../lib/sandbox';
 import { listen, type Listening } from '../lib/serve';
 import { Store } from '../lib/store/store';
@@ -35,6 +36,8 @@ export interface RunningSystem {
   subgraphUrls: Record<Category, string>;
   store: Store;
   recorder: RequestRecorder | undefined;
+  /** The process's cross-request cache store (lib/cache.ts). */
+  cache: CacheStore;
   stop(): Promise<void>;
 }
 
@@ -64,6 +67,7 @@ export async function startSystem(
       ...(options.organizations
         ? { organizations: options.organizations }
         : {}),
+      latencyMs: config.sandboxLatencyMs,
       faults: parseFaultSpecs(config.sandboxFaults),
     });
     const listening = await listen(sandbox.app, {
@@ -89,12 +93,14 @@ export async function startSystem(
     await ensureSandboxTenants(store, { sandboxUrl, logger });
   }
 
+  const cache = createCacheStore(config, logger);
   const subgraphUrls = {} as Record<Category, string>;
   for (const definition of SUBGRAPHS) {
     const subgraph = await createSubgraphApp(definition, {
       store,
       config,
       logger: logger.child({ component: definition.category }),
+      cache,
     });
     subgraphApps.push(subgraph);
     const listening = await listen(subgraph.app, {
@@ -114,6 +120,7 @@ export async function startSystem(
       'utf8',
     ),
     subgraphUrls: { ...subgraphUrls, ...config.subgraphUrls },
+    cache,
   });
   const gatewayListening = await listen(gateway.app, {
     port: options.anyPorts ? 0 : config.gatewayPort,
@@ -127,6 +134,7 @@ export async function startSystem(
     subgraphUrls,
     store,
     recorder,
+    cache,
     async stop() {
       for (const server of servers.reverse()) {
         await server.close();
@@ -138,6 +146,7 @@ export async function startSystem(
       if (ownsStore) {
         await store.close();
       }
+      await cache.close();
     },
   };
 }

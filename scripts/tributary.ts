@@ -1,7 +1,15 @@
 import { parseArgs } from 'node:util';
-import { PROVIDERS, SCOPES, type Scope } from '../lib/categories';
+import { GraphQLError } from 'graphql';
+import { PROVIDERS, SCOPES } from '../lib/categories';
 import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
+import {
+  listApiKeys,
+  parseScopes,
+  revokeApiKey,
+  rotateApiKey,
+} from '../lib/store/api-keys';
+import { listAuditRecords } from '../lib/store/audit';
 import { Store } from '../lib/store/store';
 
 const USAGE = `Usage: npm run tributary -- <command> [options]
@@ -9,11 +17,15 @@ const USAGE = `Usage: npm run tributary -- <command> [options]
 Commands:
   tenant create --name <name>
   api-key create --tenant <tenant id> --name <name> --scopes <a,b,...>
+  api-key list --tenant <tenant id>
+  api-key rotate --tenant <tenant id> --id <api key id>
+  api-key revoke --tenant <tenant id> --id <api key id>
   organization create --tenant <tenant id> --name <name>
   account link --tenant <tenant id> --account-token <token>
                --provider <${Object.keys(PROVIDERS).join('|')}> --base-url <url>
                --credential <field=value> [--credential <field=value> ...]
   account unlink --tenant <tenant id> --account-token <token> --provider <name>
+  audit list --tenant <tenant id> [--first <1-100>] [--sensitive-only]
   credentials reseal   (after a key rotation: re-seal every linked account's
                         credentials under the first TRIBUTARY_ENCRYPTION_KEYS key)
 
@@ -35,6 +47,9 @@ const { positionals, values } = parseArgs({
   options: {
     name: { type: 'string' },
     tenant: { type: 'string' },
+    id: { type: 'string' },
+    first: { type: 'string' },
+    'sensitive-only': { type: 'boolean' },
     scopes: { type: 'string' },
     'account-token': { type: 'string' },
     provider: { type: 'string' },
@@ -100,10 +115,74 @@ async function run(command: string): Promise<void> {
       const key = await store.createApiKey({
         tenantId: required(values.tenant, 'tenant'),
         name: required(values.name, 'name'),
-        scopes: scopes as Scope[],
+        scopes: parseScopes(scopes),
       });
       console.log(`API key ${key.id} created. Its secret, shown only now:`);
       console.log(key.secret);
+      return;
+    }
+    case 'api-key list': {
+      const keys = await listApiKeys(
+        store.db,
+        required(values.tenant, 'tenant'),
+      );
+      for (const key of keys) {
+        const state = key.revokedAt ? `revoked ${key.revokedAt}` : 'live';
+        console.log(
+          `${key.id}  ${key.prefix}…  ${key.name}  [${key.scopes.join(', ')}]  ${state}`,
+        );
+      }
+      if (keys.length === 0) console.log('No API keys.');
+      return;
+    }
+    case 'api-key rotate': {
+      const issued = await rotateApiKey(
+        store.db,
+        required(values.tenant, 'tenant'),
+        required(values.id, 'id'),
+      );
+      console.log(
+        `API key ${issued.apiKey.id} rotated; the old secret no longer works. The new one, shown only now:`,
+      );
+      console.log(issued.secret);
+      return;
+    }
+    case 'api-key revoke': {
+      const key = await revokeApiKey(
+        store.db,
+        required(values.tenant, 'tenant'),
+        required(values.id, 'id'),
+      );
+      console.log(`API key ${key.id} revoked at ${key.revokedAt}.`);
+      return;
+    }
+    case 'audit list': {
+      const page = await listAuditRecords(store.db, {
+        tenantId: required(values.tenant, 'tenant'),
+        first: Number(values.first ?? 20),
+        sensitiveOnly: values['sensitive-only'] ?? false,
+      });
+      for (const record of page.records) {
+        const sensitive = [
+          ...record.personalFields,
+          ...record.compensationFields,
+        ];
+        console.log(
+          [
+            record.occurredAt,
+            record.surface,
+            `key ${record.apiKeyId}`,
+            record.organizationId ? `org ${record.organizationId}` : '-',
+            record.operationName ?? '(anonymous)',
+            record.outcome,
+            `[${record.categories.join(', ')}]`,
+            sensitive.length > 0 ? `sensitive: ${sensitive.join(', ')}` : '',
+          ]
+            .filter(Boolean)
+            .join('  '),
+        );
+      }
+      if (page.records.length === 0) console.log('No audit records.');
       return;
     }
     case 'organization create': {
@@ -187,6 +266,10 @@ try {
   if (error instanceof UsageError) {
     console.error(`${error.message}\n\n${USAGE}`.trim());
     process.exitCode = 2;
+  } else if (error instanceof GraphQLError) {
+    // The store's coded errors (NOT_FOUND, BAD_USER_INPUT) read as they are.
+    console.error(error.message);
+    process.exitCode = 1;
   } else {
     throw error;
   }

@@ -111,9 +111,8 @@ interface Account {
 
 const ACCOUNTS = /* GraphQL */ `
   query Accounts {
-    linkedAccounts {
+    linkedAccounts(organizationId: "org_sandbox_acme") {
       id
-      organizationId
       category
       status
       openIssues {
@@ -125,13 +124,9 @@ const ACCOUNTS = /* GraphQL */ `
 `;
 
 async function account(category: string): Promise<Account> {
-  const data = await admin<{
-    linkedAccounts: Array<Account & { organizationId: string }>;
-  }>(ACCOUNTS);
+  const data = await admin<{ linkedAccounts: Account[] }>(ACCOUNTS);
   const found = data.linkedAccounts.find(
-    (candidate) =>
-      candidate.category === category &&
-      candidate.organizationId === 'org_sandbox_acme',
+    (candidate) => candidate.category === category,
   );
   if (!found) throw new Error(`no ${category} account`);
   return found;

@@ -374,6 +374,25 @@ describe('Salesforce OAuth refresh', () => {
     }
   });
 
+  it('does not refresh again for a request that set out with a token already replaced', async () => {
+    const linked = await link({
+      ...sandboxCredentials.salesforce('acme'),
+      accessToken: '00Dstale!replaced-meanwhile',
+      instanceUrl: `${server.origin}/salesforce`,
+    });
+    // Both requests load the stale token; the first refreshes and finishes
+    // before the second sends anything.
+    const [first, second] = await Promise.all([
+      connector(linked),
+      connector(linked),
+    ]);
+    recorder.clear();
+    await first.listAccounts({ cursor: null, limit: 5 });
+    const page = await second.listAccounts({ cursor: null, limit: 5 });
+    expect(page.items.length).toBeGreaterThan(0);
+    expect(tokenCalls()).toHaveLength(1);
+  });
+
   it('persists a rotated refresh token, which the next refresh uses', async () => {
     const linked = await link();
     settings.rotateRefreshTokens = true;

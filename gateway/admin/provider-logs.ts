@@ -5,7 +5,8 @@ import {
   type ProviderRequestLogTable,
   type StatusClass,
 } from '../../lib/provider-logs';
-import type { AdminContext } from './context';
+import { scalarResolvers } from '../../lib/scalars';
+import type { Store } from '../../lib/store/store';
 
 /**
  * Admin search of provider request logs: every provider call of the
@@ -13,6 +14,8 @@ import type { AdminContext } from './context';
  * status class, time range and request id.
  */
 export const providerLogsTypeDefs = /* GraphQL */ `
+  scalar DateTime
+
   "The outcome class of a provider call: its HTTP status class, or none."
   enum ProviderStatusClass {
     SUCCESS
@@ -62,17 +65,12 @@ export const providerLogsTypeDefs = /* GraphQL */ `
     node: ProviderRequestLog!
   }
 
-  type AdminPageInfo {
-    hasNextPage: Boolean!
-    endCursor: String
-  }
-
   type ProviderRequestLogConnection {
     edges: [ProviderRequestLogEdge!]!
-    pageInfo: AdminPageInfo!
+    pageInfo: PageInfo!
   }
 
-  type Query {
+  extend type Query {
     "Provider calls of your tenant, newest first. first: 1-200, default 50."
     providerRequestLogs(
       filter: ProviderRequestLogFilter
@@ -122,7 +120,9 @@ function decodeCursor(cursor: string): { startedAt: string; id: string } {
   throw badInput('after: not a cursor of providerRequestLogs.');
 }
 
-export const providerLogsResolvers = {
+/** Resolvers of `providerLogsTypeDefs`, over the store's request logs. */
+export const providerLogsResolvers = (store: Store) => ({
+  DateTime: scalarResolvers.DateTime,
   Query: {
     async providerRequestLogs(
       _parent: unknown,
@@ -131,14 +131,14 @@ export const providerLogsResolvers = {
         first: number;
         after?: string | null;
       },
-      context: AdminContext,
+      context: { tenantId: string },
     ) {
       if (args.first < 1 || args.first > 200) {
         throw badInput(`first must be 1 to 200, received ${args.first}.`);
       }
       const filter = args.filter ?? {};
       const { rows, hasNextPage } = await searchProviderLogs(
-        context.store.db,
+        store.db,
         {
           tenantId: context.tenantId,
           provider: filter.provider ?? undefined,
@@ -178,4 +178,4 @@ export const providerLogsResolvers = {
       };
     },
   },
-};
+});

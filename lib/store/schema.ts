@@ -10,6 +10,7 @@ export interface Database {
   api_keys: ApiKeyTable;
   organizations: OrganizationTable;
   linked_accounts: LinkedAccountTable;
+  audit_records: AuditRecordTable;
 }
 
 export interface TenantTable {
@@ -32,6 +33,8 @@ export interface ApiKeyTable {
   scopes: string;
   created_at: string;
   revoked_at: string | null;
+  /** When the secret was last replaced (migration 0005). */
+  rotated_at: Generated<string | null>;
 }
 
 export interface OrganizationTable {
@@ -59,4 +62,36 @@ export interface LinkedAccountTable {
   updated_at: string;
   /** Bumped on every update; lets readers cache by (id, version). */
   version: Generated<number>;
+}
+
+/** One gateway operation (migration 0005). Never holds returned values. */
+export interface AuditRecordTable {
+  id: string;
+  occurred_at: string;
+  tenant_id: string;
+  api_key_id: string;
+  /** `graphql` (the unified API) or `admin` (the admin API). */
+  surface: string;
+  /**
+   * The organization the account token named; never the token itself.
+   * Null on the admin API, which takes no account token.
+   */
+  organization_id: string | null;
+  request_id: string;
+  operation_name: string | null;
+  /** `query`, `mutation` or `subscription`; null when it never parsed. */
+  operation_type: string | null;
+  /** SHA-256 of the operation's text, hex. */
+  operation_hash: string | null;
+  /** JSON array of the categories whose subgraphs were called. */
+  categories: string;
+  /** JSON array of personal-data field coordinates returned non-null. */
+  personal_fields: string;
+  /** JSON array of pay field coordinates returned non-null. */
+  compensation_fields: string;
+  /** `OK`, `PARTIAL` or `FAILED`. */
+  outcome: string;
+  /** JSON array of the distinct error codes in the response. */
+  error_codes: string;
+  duration_ms: number;
 }

@@ -19,7 +19,9 @@
  *   `startAt`, `maxResults` default 10, `PageBeanUser`), User search | "Find
  *   users" (`GET /rest/api/3/user/search?query=`: prefix match on
  *   `displayName` and `emailAddress`, active users only, a bare array,
- *   `maxResults` default 50), Myself | "Get current user" (`timeZone`).
+ *   `maxResults` default 50), "Get all users" (`GET /rest/api/3/users/search`:
+ *   active and inactive users, a bare array, `startAt`, `maxResults` default
+ *   50 and at most 1000), Myself | "Get current user" (`timeZone`).
  * - Projects | "Get projects paginated" (`GET /rest/api/3/project/search`:
  *   `startAt`, `maxResults` default 50, `id` (up to 50), `orderBy` default
  *   `key`, `expand=description`; `PageBeanProject`).
@@ -64,6 +66,9 @@ const COMMENTS_MAX_RESULTS = 5_000;
 const COMMENT_LIST_DEFAULT_MAX_RESULTS = 50;
 const COMMENT_LIST_MAX_IDS = 1_000;
 const USER_BULK_DEFAULT_MAX_RESULTS = 10;
+/** "Get all users": `maxResults` default 50, limited to 1000. */
+const USERS_SEARCH_DEFAULT_MAX_RESULTS = 50;
+const USERS_SEARCH_MAX_RESULTS = 1_000;
 const USER_SEARCH_DEFAULT_MAX_RESULTS = 50;
 const PAGE_MAX_RESULTS = 100;
 const PROJECT_SEARCH_DEFAULT_MAX_RESULTS = 50;
@@ -1278,6 +1283,40 @@ export function createJiraSandbox(
           maxResults,
         ),
       );
+    }),
+  );
+
+  // Users | "Get all users": every user of the site, active or not, as a
+  // bare array; `maxResults` default 50, at most 1000; `startAt` offset.
+  // Listed in account order, the bot (the API token's user) first.
+  siteRouter.get(
+    '/rest/api/3/users/search',
+    handle((req, res, ctx) => {
+      const startAt = intParam(req.query.startAt, 0, 'startAt');
+      const maxResults = Math.min(
+        intParam(
+          req.query.maxResults,
+          USERS_SEARCH_DEFAULT_MAX_RESULTS,
+          'maxResults',
+        ),
+        USERS_SEARCH_MAX_RESULTS,
+      );
+      const credentials = sandboxCredentials.jira(ctx.site.key);
+      const users: unknown[] = [
+        {
+          self: `${ctx.base}/rest/api/3/user?accountId=${BOT_ACCOUNT_ID}`,
+          accountId: BOT_ACCOUNT_ID,
+          accountType: 'atlassian',
+          emailAddress: credentials.email,
+          avatarUrls: avatarUrls(BOT_ACCOUNT_ID),
+          displayName: 'Tributary Sandbox',
+          active: true,
+          timeZone: JIRA_SANDBOX_TIME_ZONE,
+          locale: 'en_US',
+        },
+        ...ctx.site.data.employees.map((employee) => renderUser(ctx, employee)),
+      ];
+      res.json(users.slice(startAt, startAt + maxResults));
     }),
   );
 

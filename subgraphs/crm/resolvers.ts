@@ -9,7 +9,7 @@ import { connectionFromPages } from '../../lib/pagination';
 import type { Connection, Page } from '../../lib/pagination';
 import { fromGlobalId, toGlobalId } from '../../lib/ids';
 import { scalarResolvers } from '../../lib/scalars';
-import { connectionNodeFields } from '../../lib/selection';
+import { connectionNodeFields, selectsField } from '../../lib/selection';
 import type { GraphQLResolverMap, SubgraphContext } from '../../lib/subgraph';
 import type { CrmConnector } from './connector';
 import type {
@@ -121,6 +121,8 @@ async function ownedOpportunities(
   ctx: Context,
   info: GraphQLResolveInfo,
 ): Promise<Connection<Opportunity>> {
+  // Accounts cost a provider call of their own: read them only if asked.
+  const withAccounts = selectsField(info, 'account');
   const email = employee.workEmail?.trim().toLowerCase();
   if (!email) {
     return emptyConnection();
@@ -138,7 +140,7 @@ async function ownedOpportunities(
     fetchPage: (cursor, limit) =>
       pageOfParent(
         ctx,
-        `crm.opportunityPagesOfOwners:${status ?? '*'}:${fields.join(',')}`,
+        `crm.opportunityPagesOfOwners:${status ?? '*'}:${fields.join(',')}:${withAccounts}`,
         cursor,
         limit,
         async (ownerIds) =>
@@ -147,6 +149,7 @@ async function ownedOpportunities(
             limit,
             status,
             fields,
+            withAccounts,
           }),
       ).load(user.remoteId),
   });

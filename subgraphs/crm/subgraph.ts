@@ -4,6 +4,7 @@ import { parse } from 'graphql';
 import type { SubgraphDefinition } from '../../lib/subgraph';
 import type { CrmConnector } from './connector';
 import { HubspotCrmConnector } from './providers/hubspot/connector';
+import { crmPermissions } from './permissions';
 import { PipedriveCrmConnector } from './providers/pipedrive/connector';
 import { SalesforceCrmConnector } from './providers/salesforce/connector';
 import { resolvers } from './resolvers';
@@ -19,6 +20,7 @@ export const crmSubgraph: SubgraphDefinition<CrmConnector> = {
     readFileSync(new URL('../../schema/crm.graphql', import.meta.url), 'utf8'),
   ),
   resolvers,
+  permissions: crmPermissions,
   createConnector(account, deps) {
     switch (account.provider) {
       case 'hubspot':

@@ -32,6 +32,15 @@ export type PayPeriod = (typeof PAY_PERIODS)[number];
 
 export type LocationType = 'HOME' | 'WORK';
 
+export const GENDERS = [
+  'MALE',
+  'FEMALE',
+  'NON_BINARY',
+  'OTHER',
+  'PREFER_NOT_TO_DISCLOSE',
+] as const;
+export type Gender = (typeof GENDERS)[number];
+
 /** Dates are `yyyy-mm-dd`; instants are ISO 8601 strings in UTC. */
 export interface Employee {
   remoteId: string;
@@ -53,6 +62,10 @@ export interface Employee {
   startDate: string | null;
   terminationDate: string | null;
   dateOfBirth: string | null;
+  gender: Gender | null;
+  genderRaw: string | null;
+  /** The provider's own value: providers let customers define the list. */
+  maritalStatus: string | null;
   createdAt: string | null;
   /**
    * Null when the provider's record does not carry it; resolvers then ask

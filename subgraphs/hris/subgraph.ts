@@ -3,6 +3,7 @@ import { parse } from 'graphql';
 import type { SubgraphDefinition } from '../../lib/subgraph';
 import type { HrisConnector } from './connector';
 import { BamboohrConnector } from './providers/bamboohr/connector';
+import { hrisPermissions } from './permissions';
 import { HibobConnector } from './providers/hibob/connector';
 import { PersonioConnector } from './providers/personio/connector';
 import { resolvers } from './resolvers';
@@ -17,6 +18,7 @@ export const hrisSubgraph: SubgraphDefinition<HrisConnector> = {
     readFileSync(new URL('../../schema/hris.graphql', import.meta.url), 'utf8'),
   ),
   resolvers,
+  permissions: hrisPermissions,
   createConnector(account, deps) {
     switch (account.provider) {
       case 'bamboohr':

@@ -4,6 +4,7 @@ import { parse } from 'graphql';
 import type { SubgraphDefinition } from '../../lib/subgraph';
 import type { TicketingConnector } from './connector';
 import { JiraTicketingConnector } from './providers/jira/connector';
+import { ticketingPermissions } from './permissions';
 import { LinearTicketingConnector } from './providers/linear/connector';
 import { ZendeskTicketingConnector } from './providers/zendesk/connector';
 import { resolvers } from './resolvers';
@@ -22,6 +23,7 @@ export const ticketingSubgraph: SubgraphDefinition<TicketingConnector> = {
     ),
   ),
   resolvers,
+  permissions: ticketingPermissions,
   createConnector(account, deps) {
     switch (account.provider) {
       case 'jira':

@@ -14,6 +14,9 @@ export async function startTestSystem(
   const config = loadConfig({
     NODE_ENV: 'test',
     TRIBUTARY_DB_PATH: ':memory:',
+    // Suites count provider calls per query; the cross-request cache is
+    // tested on its own (test/cache.test.ts) and turned on there.
+    CACHE_TTL_SECONDS: '0',
     ...env,
   });
   const system = await startSystem({

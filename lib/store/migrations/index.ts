@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import { initial } from './0001_initial';
 import { encryptCredentials } from './0003_encrypt_credentials';
+import { audit } from './0005_audit';
 import { providerObservability } from './0007_provider_observability';
 
 /**
@@ -10,5 +11,6 @@ import { providerObservability } from './0007_provider_observability';
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0003_encrypt_credentials': encryptCredentials,
+  '0005_audit': audit,
   '0007_provider_observability': providerObservability,
 };

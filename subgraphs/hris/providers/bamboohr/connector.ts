@@ -95,6 +95,8 @@ const EMPLOYEE_FIELDS = [
   'hireDate',
   'terminationDate',
   'birthDate',
+  'gender',
+  'maritalStatus',
   'departmentId',
   'divisionId',
   'locationId',

@@ -19,6 +19,7 @@
  * - Get Company Information (`/v1/company_information`).
  */
 import { z } from 'zod';
+import { mapGender } from '../../gender';
 import type {
   Company,
   Employee,
@@ -51,6 +52,8 @@ export const listEmployeeSchema = z.looseObject({
   hireDate: text,
   terminationDate: text,
   birthDate: text,
+  gender: text,
+  maritalStatus: text,
   departmentId: id.nullish(),
   departmentName: text,
   divisionId: id.nullish(),
@@ -362,6 +365,9 @@ export function mapEmployee(
     startDate: bambooDate(record.hireDate),
     terminationDate: bambooDate(record.terminationDate),
     dateOfBirth: bambooDate(record.birthDate),
+    gender: mapGender(record.gender),
+    genderRaw: nonEmpty(record.gender),
+    maritalStatus: nonEmpty(record.maritalStatus),
     // BambooHR records carry no creation instant.
     createdAt: null,
     modifiedAt: bambooTimestamp(context.lastChanged),

@@ -172,6 +172,11 @@ export function mapHibobEmployee(record: HibobEmployee): Employee {
     startDate: hibobDate(work.startDate),
     terminationDate: hibobDate(internal.terminationDate),
     dateOfBirth: hibobDate(record.personal?.birthDate),
+    // Not requested from Bob: the connector asks for `/personal/birthDate`
+    // only, so gender and marital status stay unknown here.
+    gender: null,
+    genderRaw: null,
+    maritalStatus: null,
     createdAt: hibobTimestamp(record.creationDateTime),
     // The people API carries no modification instant.
     modifiedAt: null,

@@ -23,6 +23,7 @@
  *   UTC.
  */
 import { z } from 'zod';
+import { mapGender } from '../../gender';
 import type {
   Employee,
   EmploymentStatus,
@@ -259,6 +260,10 @@ export function mapPersonioEmployee(
     startDate: personioDate(valueOf(employee, 'hire_date')),
     terminationDate: personioDate(valueOf(employee, 'termination_date')),
     dateOfBirth: null,
+    gender: mapGender(textOf(employee, 'gender')),
+    genderRaw: textOf(employee, 'gender'),
+    // Marital status is no standard Personio attribute.
+    maritalStatus: null,
     createdAt: personioTimestamp(valueOf(employee, 'created_at')),
     modifiedAt: personioTimestamp(valueOf(employee, 'last_modified_at')),
     remoteData: employee,

@@ -14,11 +14,13 @@
  *   `orderBy=created`) and "Get comments by IDs" (`POST
  *   /rest/api/3/comment/list`, up to 1000 ids, paginated).
  * - Users | "Bulk get users" (`GET /rest/api/3/user/bulk`, repeated
- *   `accountId`, paginated `PageBeanUser`, `maxResults` default 10) and User
- *   search | "Find users" (`GET /rest/api/3/user/search?query=`, a prefix
- *   match on display name and email; active users only). Jira has no bulk
- *   email lookup, and JQL user clauses answer 400 for an unknown user, so
- *   emails are resolved to account ids one search each, concurrently.
+ *   `accountId`, paginated `PageBeanUser`, `maxResults` default 10) and
+ *   Users | "Get all users" (`GET /rest/api/3/users/search`: active and
+ *   inactive users as a bare array, `startAt`, `maxResults` limited to
+ *   1000). Jira has no bulk email lookup, and JQL user clauses answer 400
+ *   for an unknown user, so emails are resolved against the site's user
+ *   directory, read once (1000 users per call) and cached, instead of one
+ *   "Find users" search per email.
  * - Myself | "Get current user" (`timeZone`): JQL date literals are read in
  *   the calling user's time zone ("Advanced search reference - JQL fields",
  *   Created / Updated), so `modifiedAfter` is written in that zone.
@@ -80,8 +82,10 @@ const PROJECT_IDS_MAX = 50;
 const PROJECT_PAGE_MAX = 100;
 /** Account ids per `assignee in (…)` clause, to bound the JQL's length. */
 const ASSIGNEES_PER_QUERY = 100;
-/** Concurrent "Find users" calls when resolving emails. */
-const USER_SEARCH_CONCURRENCY = 8;
+/** "Get all users": `maxResults` is limited to 1000. */
+const USERS_PAGE_MAX = 1_000;
+/** Directory pages read at most (100,000 users), a bound on a runaway. */
+const MAX_DIRECTORY_PAGES = 100;
 /**
  * Pages one assignee join follows before giving up: a bound so a runaway
  * result cannot hold a request forever (10,000 issues at 100 per page).
@@ -244,26 +248,6 @@ export function modifiedAfterLiteral(
   return jqlDateTime(new Date(nearTransition ? at - HOUR : at), timeZone);
 }
 
-async function mapConcurrently<T, R>(
-  items: readonly T[],
-  concurrency: number,
-  task: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next;
-      next += 1;
-      results[index] = await task(items[index] as T);
-    }
-  };
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, items.length) }, worker),
-  );
-  return results;
-}
-
 /** Parses a provider answer; a shape we cannot read is the provider's fault. */
 function parse<T extends z.ZodType>(
   schema: T,
@@ -303,6 +287,7 @@ export class JiraTicketingConnector implements TicketingConnector {
   private readonly logger: Logger;
   private readonly siteUrl: string;
   private timeZone: Promise<string | null> | undefined;
+  private directory: Promise<Map<string, TicketingUser>> | undefined;
 
   constructor(account: LinkedAccount, deps: ConnectorDeps) {
     const credentials = credentialsSchema.safeParse(account.credentials);
@@ -365,8 +350,8 @@ export class JiraTicketingConnector implements TicketingConnector {
   }
 
   /**
-   * Resolves the emails to account ids ("Find users", one call per distinct
-   * email), then runs one `assignee in (…)` search per 100 accounts and
+   * Resolves the emails to account ids (the user directory, see
+   * `getUsersByEmails`), then runs one `assignee in (…)` search per 100 accounts and
    * follows it to its last page.
    */
   async getTicketsByAssigneeEmails(
@@ -541,34 +526,21 @@ export class JiraTicketingConnector implements TicketingConnector {
   }
 
   /**
-   * "Find users" per distinct email, matched exactly and case-insensitively
-   * against `emailAddress`: a person who hides their email address, or an
-   * inactive account, is not found.
+   * Users by email, matched exactly and case-insensitively against
+   * `emailAddress` in the site's user directory (see `userDirectory`): one
+   * "Get all users" call per 1000 users, whatever the number of emails. A
+   * person who hides their email address is not found; an inactive account
+   * is (its tickets stay assigned to it), an active one winning when two
+   * accounts share an address.
    */
   async getUsersByEmails(
     emails: readonly string[],
   ): Promise<(TicketingUser | null)[]> {
-    const route = '/rest/api/3/user/search';
-    const unique = [...new Set(emails.map((email) => email.toLowerCase()))];
-    const matches = await mapConcurrently(
-      unique,
-      USER_SEARCH_CONCURRENCY,
-      async (email) => {
-        const body = await this.client.json<unknown>({
-          path: route,
-          route,
-          query: { query: email, maxResults: 50 },
-        });
-        const user = parse(z.array(jiraUserSchema), body, route).find(
-          (candidate) => candidate.emailAddress?.toLowerCase() === email,
-        );
-        return user ? mapUser(user) : null;
-      },
-    );
-    const byEmail = new Map(
-      unique.map((email, index) => [email, matches[index]]),
-    );
-    return emails.map((email) => byEmail.get(email.toLowerCase()) ?? null);
+    if (emails.length === 0) {
+      return [];
+    }
+    const directory = await this.userDirectory();
+    return emails.map((email) => directory.get(email.toLowerCase()) ?? null);
   }
 
   /** Projects by key; `cursor` is Jira's `startAt`. */
@@ -643,6 +615,56 @@ export class JiraTicketingConnector implements TicketingConnector {
       nextCursor:
         page.isLast === true || !page.nextPageToken ? null : page.nextPageToken,
     };
+  }
+
+  /**
+   * The site's users by lower-cased email, read once per connector (one
+   * request) by "Get all users" pages of 1000 until a shorter page; the
+   * shared client caches each page across requests.
+   */
+  private userDirectory(): Promise<Map<string, TicketingUser>> {
+    this.directory ??= (async () => {
+      const route = '/rest/api/3/users/search';
+      const byEmail = new Map<
+        string,
+        { user: TicketingUser; active: boolean }
+      >();
+      let startAt = 0;
+      let pages = 0;
+      for (;;) {
+        const body = await this.client.json<unknown>({
+          path: route,
+          route,
+          query: { startAt, maxResults: USERS_PAGE_MAX },
+        });
+        const users = parse(z.array(jiraUserSchema), body, route);
+        for (const user of users) {
+          const email = user.emailAddress?.toLowerCase();
+          const active = user.active !== false;
+          if (email && (active || !byEmail.get(email)?.active)) {
+            byEmail.set(email, { user: mapUser(user), active });
+          }
+        }
+        startAt += users.length;
+        pages += 1;
+        if (users.length < USERS_PAGE_MAX) {
+          break;
+        }
+        if (pages >= MAX_DIRECTORY_PAGES) {
+          this.logger.warn(
+            { provider: PROVIDER, pages },
+            'user directory stopped at its page bound',
+          );
+          break;
+        }
+      }
+      return new Map([...byEmail].map(([email, entry]) => [email, entry.user]));
+    })().catch((error: unknown) => {
+      // A failed read is retried by the next lookup, not remembered.
+      this.directory = undefined;
+      throw error;
+    });
+    return this.directory;
   }
 
   private statusClause(status: NonNullable<TicketFilters['status']>): string {
