@@ -19,6 +19,8 @@ import type { Principal, Store } from '../lib/store/store';
 import type { CacheStore, StaleNotice } from '../lib/cache';
 import { operationMetricsPlugin } from '../lib/operation-metrics';
 import { staleExtensionsPlugin } from '../lib/stale-extensions';
+import { readinessHandler } from '../lib/health';
+import { BUDGET_HEADER } from '../lib/resilience';
 import { createAdminApi } from './admin/server';
 import { AuditCollector, auditPlugin, startAuditRetention } from './audit';
 import { authenticate, authenticationMessage } from './auth';
@@ -32,6 +34,11 @@ import { persistedQuerySetup } from './persisted-queries';
 import { queryLimitSetup } from './query-limits';
 import { createRateLimit } from './rate-limit';
 import { requestLimits } from './request-limits';
+import {
+  subgraphReadinessChecks,
+  subgraphRoutingUrls,
+  subgraphUnavailable,
+} from './subgraph-health';
 
 /** Per-request context of the gateway. */
 export interface GatewayContext {
@@ -43,6 +50,11 @@ export interface GatewayContext {
   stale: StaleNotice[];
   /** What this request's audit record will say (see gateway/audit.ts). */
   audit: AuditCollector;
+  /**
+   * Epoch ms by which the request's provider calls must be done; its rest
+   * is sent to each subgraph as `x-tributary-budget-ms`.
+   */
+  deadline?: number;
 }
 
 export interface GatewayOptions {
@@ -60,7 +72,7 @@ export interface GatewayOptions {
     | 'requestLimits'
     | 'rateLimit'
   > &
-    Partial<Pick<Config, 'cache'>>;
+    Partial<Pick<Config, 'cache' | 'requestBudgetMs'>>;
   store: Store;
   logger: Logger;
   /** The composed supergraph SDL (schema/supergraph.graphql). */
@@ -87,6 +99,7 @@ const FLAGSHIP = readFileSync(
 class IdentityDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   /** The subgraph's category, for the audit trail. */
   readonly category: Category;
+  private readonly gatewayLogger: Logger;
 
   constructor(options: {
     url: string | undefined;
@@ -94,12 +107,18 @@ class IdentityDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     fetcher: NonNullable<
       ConstructorParameters<typeof RemoteGraphQLDataSource>[0]
     >['fetcher'];
+    logger: Logger;
   }) {
     super({
       ...(options.url === undefined ? {} : { url: options.url }),
       fetcher: options.fetcher,
     });
     this.category = options.category;
+    this.gatewayLogger = options.logger;
+  }
+
+  override didEncounterError(error: Error): never {
+    throw subgraphUnavailable(this.category, error, this.gatewayLogger);
   }
 
   override async willSendRequest({
@@ -109,6 +128,12 @@ class IdentityDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     if ('identityToken' in context && context.identityToken) {
       request.http?.headers.set(IDENTITY_HEADER, await context.identityToken);
       request.http?.headers.set('x-request-id', context.requestId);
+    }
+    if ('deadline' in context && context.deadline !== undefined) {
+      request.http?.headers.set(
+        BUDGET_HEADER,
+        String(Math.max(0, context.deadline - Date.now())),
+      );
     }
     if ('audit' in context) context.audit.called(this.category);
   }
@@ -146,6 +171,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         url: overrides[name as Category] ?? url,
         fetcher: subgraphHttp.fetcher,
         category: name as Category,
+        logger,
       }),
     queryPlannerConfig: {
       cache: createQueryPlanCache(options.cache, options.supergraphSdl),
@@ -230,12 +256,20 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   const app = express();
   app.disable('x-powered-by');
-  app.get('/health', async (_request, response) => {
-    const storeUp = await store.ping();
-    response
-      .status(storeUp ? 200 : 503)
-      .json({ status: storeUp ? 'ok' : 'unavailable' });
+  // Liveness: the process answers. Readiness: it can serve, so the store
+  // and every subgraph answer.
+  app.get('/health', (_request, response) => {
+    response.json({ status: 'ok' });
   });
+  app.get(
+    '/ready',
+    readinessHandler({
+      store: () => store.ping(),
+      ...subgraphReadinessChecks(
+        subgraphRoutingUrls(options.supergraphSdl, overrides),
+      ),
+    }),
+  );
   app.get('/metrics', async (_request, response) => {
     response.type(registry.contentType).send(await registry.metrics());
   });
@@ -310,6 +344,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         const offered = req.header('x-request-id');
         const requestId =
           offered && /^[\w.-]{1,64}$/.test(offered) ? offered : randomUUID();
+        // Echoed so a client can find its calls in the admin log search.
+        res.setHeader('x-request-id', requestId);
         const identityToken = signIdentity(
           { ...principal, requestId },
           {
@@ -323,6 +359,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
           identityToken,
           stale: [],
           audit: new AuditCollector(),
+          ...(config.requestBudgetMs !== undefined
+            ? { deadline: Date.now() + config.requestBudgetMs }
+            : {}),
         };
       },
     }),

@@ -64,6 +64,14 @@ const schema = z.object({
     .optional(),
   IDENTITY_TTL_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
   PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  REQUEST_BUDGET_MS: z.coerce.number().int().min(100).default(20_000),
+  CIRCUIT_FAILURE_THRESHOLD: z.coerce.number().int().min(1).default(5),
+  CIRCUIT_HALF_OPEN_AFTER_MS: z.coerce.number().int().min(0).default(30_000),
+  PROVIDER_LOG_RETENTION_DAYS: z.coerce.number().min(0.001).default(7),
+  INTEGRATION_ISSUE_THRESHOLD: z.coerce.number().int().min(1).default(3),
+  RELINK_PROBE_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
+  SANDBOX_FAULTS: z.string().optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
   AUDIT_RETENTION_DAYS: z.coerce
     .number({ error: 'expected a number of days' })
     .int('expected a whole number of days')
@@ -150,6 +158,21 @@ export interface Config {
   identitySecret: string;
   identityTtlSeconds: number;
   providerTimeoutMs: number;
+  /** Time budget of one GraphQL request for its provider calls, retries included, in ms. */
+  requestBudgetMs: number;
+  /** Circuit breaker per provider and linked account (lib/circuit.ts). */
+  circuitFailureThreshold: number;
+  circuitHalfOpenAfterMs: number;
+  /** Provider request logs older than this are deleted, in days. */
+  providerLogRetentionDays: number;
+  /** Consecutive failed calls of one kind that open an integration issue. */
+  integrationIssueThreshold: number;
+  /** How often a `RELINK_NEEDED` account is tried again anyway, in ms. */
+  relinkProbeIntervalMs: number;
+  /** Raw `SANDBOX_FAULTS` JSON, parsed by sandbox/faults.ts. */
+  sandboxFaults: string | undefined;
+  /** OTLP/HTTP endpoint for traces; unset keeps tracing off. */
+  otlpEndpoint: string | undefined;
   /** Audit records older than this many days are purged (hourly). */
   auditRetentionDays: number;
   logLevel: string | undefined;
@@ -287,6 +310,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     identitySecret: values.TRIBUTARY_IDENTITY_SECRET ?? DEV_IDENTITY_SECRET,
     identityTtlSeconds: values.IDENTITY_TTL_SECONDS,
     providerTimeoutMs: values.PROVIDER_TIMEOUT_MS,
+    requestBudgetMs: values.REQUEST_BUDGET_MS,
+    circuitFailureThreshold: values.CIRCUIT_FAILURE_THRESHOLD,
+    circuitHalfOpenAfterMs: values.CIRCUIT_HALF_OPEN_AFTER_MS,
+    providerLogRetentionDays: values.PROVIDER_LOG_RETENTION_DAYS,
+    integrationIssueThreshold: values.INTEGRATION_ISSUE_THRESHOLD,
+    relinkProbeIntervalMs: values.RELINK_PROBE_INTERVAL_MS,
+    sandboxFaults: values.SANDBOX_FAULTS,
+    otlpEndpoint: values.OTEL_EXPORTER_OTLP_ENDPOINT,
     auditRetentionDays: values.AUDIT_RETENTION_DAYS,
     logLevel: values.LOG_LEVEL,
     encryptionKeys,

@@ -1,5 +1,12 @@
-import { DelegateBackoff, handleWhen, retry } from 'cockatiel';
+import {
+  BrokenCircuitError,
+  DelegateBackoff,
+  IsolatedCircuitError,
+  handleWhen,
+  retry,
+} from 'cockatiel';
 import { Agent, errors as undiciErrors, request } from 'undici';
+import type { Circuit } from './circuit';
 import { ErrorCode, ProviderError } from './errors';
 import type { Logger } from './logger';
 import { providerRequestDuration, providerRequests } from './metrics';
@@ -54,7 +61,9 @@ export interface ProviderRequest {
   route?: string;
   /**
    * Marks a POST that only reads (a search, a batch read) so it may be
-   * retried. GET, PUT and DELETE are retried without it.
+   * retried. GET, PUT and DELETE are retried without it; a POST or PATCH
+   * carrying an `Idempotency-Key` header is retried too, since the
+   * provider then applies it at most once.
    */
   idempotent?: boolean;
   /**
@@ -81,6 +90,27 @@ export interface ProviderFailureClass {
   retryAfterMs?: number;
 }
 
+/**
+ * One provider call as the request logs record it, after its last attempt:
+ * no URL, query, body or header, only the path template.
+ */
+export interface ProviderCallRecord {
+  /** When the first attempt started. */
+  startedAt: Date;
+  provider: string;
+  method: HttpMethod;
+  /** Path template (`ProviderRequest.route`), `unlabelled` when absent. */
+  route: string;
+  /** HTTP status of the last attempt; undefined when none answered. */
+  status: number | undefined;
+  /** Public code of the failure; undefined when the call succeeded. */
+  errorCode: ErrorCode | undefined;
+  /** From the first attempt's start to the last one's end, in ms. */
+  durationMs: number;
+  /** Attempts sent (0 when the open circuit or the budget refused it). */
+  attempts: number;
+}
+
 export interface ProviderResponse<T> {
   status: number;
   headers: Record<string, string | undefined>;
@@ -105,9 +135,24 @@ export interface ProviderClientOptions {
    */
   maxRetryAfterMs?: number;
   /**
+   * The circuit of this provider and linked account: attempts run through
+   * it, and while it is open calls fail at once with the code that opened
+   * it.
+   */
+  circuit?: Circuit;
+  /**
+   * Epoch ms by which the GraphQL request must be answered: no attempt
+   * starts and no retry waits past it, and each attempt's timeout shrinks
+   * to what is left. Undefined: only `timeoutMs` bounds an attempt.
+   */
+  deadline?: number;
+  /** Told about every call once it is over (request logs, issues). */
+  onCall?: (record: ProviderCallRecord) => void;
+  /**
    * How long a 429 or 503 asks us to wait, in ms, read from the provider's
    * own headers when it sends no `Retry-After` (HiBob's
-   * `X-RateLimit-Reset`, Personio's documented one-second pause).
+   * `X-RateLimit-Reset`, Personio's documented one-second pause). Default:
+   * `defaultRateLimitDelay` (`X-RateLimit-Reset`, `RateLimit-Reset`).
    */
   rateLimitDelayMs?: RateLimitDelay;
   /**
@@ -168,6 +213,36 @@ export function parseRetryAfter(
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
+/** Reads a reset header: delta seconds, epoch seconds or a date. */
+function parseReset(
+  value: string | undefined,
+  now: number,
+): number | undefined {
+  if (value === undefined || value.trim() === '') {
+    return undefined;
+  }
+  const number = Number(value);
+  if (Number.isFinite(number)) {
+    // Epoch seconds are over a billion; anything smaller is a delta.
+    return Math.max(0, number > 1e9 ? number * 1000 - now : number * 1000);
+  }
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/**
+ * The default `RateLimitDelay`: `Retry-After` (RFC 9110), then the common
+ * reset headers (`X-RateLimit-Reset`, as Jira and GitHub send it;
+ * `RateLimit-Reset` of the IETF draft).
+ */
+export const defaultRateLimitDelay: RateLimitDelay = (headers, now) =>
+  parseRetryAfter(headers['retry-after'], now) ??
+  parseReset(headers['x-ratelimit-reset'], now) ??
+  parseReset(headers['ratelimit-reset'], now);
+
+/** Shortest time worth starting an attempt with, in ms. */
+const MIN_ATTEMPT_MS = 50;
+
 function classifyStatus(status: number): ErrorCode {
   if (status === 401 || status === 403) {
     return ErrorCode.RELINK_NEEDED;
@@ -217,6 +292,9 @@ export class ProviderClient {
   private readonly timeoutMs: number;
   private readonly maxAttempts: number;
   private readonly maxRetryAfterMs: number;
+  private readonly circuit: Circuit | undefined;
+  private readonly deadline: number | undefined;
+  private readonly onCall: ((record: ProviderCallRecord) => void) | undefined;
   private readonly rateLimitDelayMs: RateLimitDelay | undefined;
   private readonly cache: ProviderResponseCache | undefined;
 
@@ -227,6 +305,9 @@ export class ProviderClient {
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.maxAttempts = options.maxAttempts ?? 3;
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? 5_000;
+    this.circuit = options.circuit;
+    this.deadline = options.deadline;
+    this.onCall = options.onCall;
     this.rateLimitDelayMs = options.rateLimitDelayMs;
     this.classifyError = options.classifyError;
     this.cache = options.cache;
@@ -294,55 +375,121 @@ export class ProviderClient {
     providerRequest: ProviderRequest,
     method: HttpMethod,
   ): Promise<ProviderResponse<T>> {
+    const hasIdempotencyKey = Object.keys(providerRequest.headers ?? {}).some(
+      (name) => name.toLowerCase() === 'idempotency-key',
+    );
     const retryable =
       method !== 'POST' && method !== 'PATCH'
         ? true
-        : providerRequest.idempotent === true;
+        : providerRequest.idempotent === true || hasIdempotencyKey;
+    // The delay before the next attempt, decided together with whether to
+    // retry at all: a retry that would outlive the request's budget is
+    // not worth starting.
+    let nextDelayMs = 0;
+    let attempt = 0;
     const policy = retry(
-      handleWhen(
-        (error) =>
-          retryable &&
-          error instanceof ProviderError &&
-          this.shouldRetry(error),
-      ),
-      {
-        maxAttempts: this.maxAttempts - 1,
-        backoff: new DelegateBackoff((context) => {
-          const error = 'error' in context.result ? context.result.error : null;
-          const asked =
-            error instanceof ProviderError ? error.retryAfterMs : undefined;
+      handleWhen((error) => {
+        if (
+          !retryable ||
+          !(error instanceof ProviderError) ||
+          !this.shouldRetry(error)
+        ) {
+          return false;
+        }
+        nextDelayMs =
+          error.retryAfterMs ??
           // Exponential backoff with full jitter unless the provider said
           // how long to wait.
-          return (
-            asked ?? Math.random() * RETRY_BASE_MS * 2 ** (context.attempt - 1)
-          );
-        }),
+          Math.random() * RETRY_BASE_MS * 2 ** (attempt - 1);
+        return (
+          this.deadline === undefined ||
+          Date.now() + nextDelayMs + MIN_ATTEMPT_MS < this.deadline
+        );
+      }),
+      {
+        maxAttempts: this.maxAttempts - 1,
+        backoff: new DelegateBackoff(() => nextDelayMs),
       },
     );
-    let attempt = 0;
+
+    const startedAt = new Date();
+    const started = performance.now();
+    let status: number | undefined;
+    const report = (errorCode: ErrorCode | undefined): void => {
+      this.onCall?.({
+        startedAt,
+        provider: this.provider,
+        method,
+        route: providerRequest.route ?? 'unlabelled',
+        status,
+        errorCode,
+        durationMs: Math.round(performance.now() - started),
+        attempts: attempt,
+      });
+    };
     // The token the last attempt carried, for `onUnauthorized`.
     const sent = { token: '' };
-    const run = () =>
-      policy.execute(() => {
-        attempt += 1;
-        return this.send<T>(providerRequest, method, attempt, sent);
+    const once = () => {
+      attempt += 1;
+      return this.send<T>(providerRequest, method, attempt, sent, (code) => {
+        status = code;
       });
+    };
+    const run = () =>
+      policy.execute(() =>
+        this.circuit ? this.circuit.policy.execute(once) : once(),
+      );
     const onUnauthorized = this.tokenSource?.onUnauthorized;
-    if (!onUnauthorized) {
-      return run();
-    }
     try {
-      return await run();
-    } catch (error: unknown) {
-      if (
-        error instanceof ProviderError &&
-        error.status === 401 &&
-        (await onUnauthorized(sent.token))
-      ) {
-        return run();
+      let response: ProviderResponse<T>;
+      try {
+        response = await run();
+      } catch (error: unknown) {
+        // An OAuth token the provider rejected is refreshed once, then the
+        // request is sent once more; a second 401 is final.
+        if (
+          onUnauthorized &&
+          error instanceof ProviderError &&
+          error.status === 401 &&
+          (await onUnauthorized(sent.token))
+        ) {
+          response = await run();
+        } else {
+          throw error;
+        }
       }
-      throw error;
+      report(undefined);
+      return response;
+    } catch (error: unknown) {
+      const failure = this.normalize(error);
+      report(failure.code);
+      throw failure;
     }
+  }
+
+  /** Turns a refusal of the circuit into the provider error callers expect. */
+  private normalize(error: unknown): ProviderError {
+    if (error instanceof ProviderError) {
+      return error;
+    }
+    if (
+      error instanceof BrokenCircuitError ||
+      error instanceof IsolatedCircuitError
+    ) {
+      return new ProviderError(
+        `${this.provider} is failing; calls are paused for a while.`,
+        {
+          code: this.circuit?.openCode ?? ErrorCode.UPSTREAM_UNAVAILABLE,
+          provider: this.provider,
+          cause: error,
+        },
+      );
+    }
+    return new ProviderError(`${this.provider} call failed.`, {
+      code: ErrorCode.UPSTREAM_UNAVAILABLE,
+      provider: this.provider,
+      cause: error,
+    });
   }
 
   private shouldRetry(error: ProviderError): boolean {
@@ -376,9 +523,20 @@ export class ProviderClient {
     providerRequest: ProviderRequest,
     method: HttpMethod,
     attempt: number,
-    sent: { token: string } = { token: '' },
+    sent: { token: string },
+    answered: (status: number) => void,
   ): Promise<ProviderResponse<T>> {
     const route = providerRequest.route ?? 'unlabelled';
+    const timeoutMs =
+      this.deadline === undefined
+        ? this.timeoutMs
+        : Math.min(this.timeoutMs, this.deadline - Date.now());
+    if (timeoutMs < MIN_ATTEMPT_MS) {
+      throw new ProviderError(
+        `${this.provider} was not called: the request's time budget is spent.`,
+        { code: ErrorCode.UPSTREAM_TIMEOUT, provider: this.provider },
+      );
+    }
     const headers: Record<string, string> = {
       accept: 'application/json',
       ...providerRequest.headers,
@@ -425,7 +583,7 @@ export class ProviderClient {
         headers,
         body,
         dispatcher: sharedAgent,
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: AbortSignal.timeout(timeoutMs),
       });
       text = await response.body.text();
     } catch (error: unknown) {
@@ -436,7 +594,7 @@ export class ProviderClient {
       finish(timedOut ? 'timeout' : 'network');
       throw new ProviderError(
         timedOut
-          ? `${this.provider} did not answer within ${this.timeoutMs} ms.`
+          ? `${this.provider} did not answer within ${timeoutMs} ms.`
           : `${this.provider} could not be reached.`,
         {
           code: timedOut
@@ -450,6 +608,7 @@ export class ProviderClient {
 
     const status = response.statusCode;
     finish(String(status));
+    answered(status);
     const responseHeaders = flattenHeaders(response.headers);
     if (status < 200 || status >= 300) {
       const specific = providerRequest.classifyError?.({
@@ -474,7 +633,10 @@ export class ProviderClient {
             specific?.retryAfterMs ??
             parseRetryAfter(responseHeaders['retry-after']) ??
             (status === 429 || status === 503
-              ? this.rateLimitDelayMs?.(responseHeaders, Date.now())
+              ? (this.rateLimitDelayMs ?? defaultRateLimitDelay)(
+                  responseHeaders,
+                  Date.now(),
+                )
               : undefined),
         },
       );

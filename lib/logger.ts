@@ -31,6 +31,22 @@ const REDACT = [
   '*.dateOfBirth',
   'headers.authorization',
   'headers["x-account-token"]',
+  // Request and response objects a caller may log whole (pino's `req`
+  // serializer shape, undici/fetch headers): credentials and identities.
+  'apiToken',
+  '*.apiToken',
+  'secret',
+  '*.secret',
+  'firstName',
+  'lastName',
+  '*.firstName',
+  '*.lastName',
+  'headers.cookie',
+  'headers["x-tributary-identity"]',
+  '*.headers.authorization',
+  '*.headers.cookie',
+  '*.headers["x-account-token"]',
+  '*.headers["x-tributary-identity"]',
 ];
 
 export interface LoggerOptions {
@@ -38,6 +54,8 @@ export interface LoggerOptions {
   name: string;
   /** pino level; defaults to `LOG_LEVEL` or `info` (`silent` in tests). */
   level?: string;
+  /** Where lines go; default stdout. Tests pass a stream to read them. */
+  destination?: pino.DestinationStream;
 }
 
 /** The one structured logger; everything else receives it or a child. */
@@ -46,10 +64,13 @@ export function createLogger(options: LoggerOptions): Logger {
     options.level ??
     process.env.LOG_LEVEL ??
     (process.env.VITEST ? 'silent' : 'info');
-  return pino({
+  const settings = {
     name: options.name,
     level,
     redact: { paths: REDACT, censor: '[redacted]' },
     base: { service: options.name },
-  });
+  };
+  return options.destination
+    ? pino(settings, options.destination)
+    : pino(settings);
 }

@@ -32,7 +32,14 @@ import {
 } from './http';
 import { IDENTITY_HEADER, verifyIdentity, type Identity } from './identity';
 import { createLogger, type Logger } from './logger';
+import { readinessHandler } from './health';
 import { registry } from './metrics';
+import {
+  BUDGET_HEADER,
+  ProviderResilience,
+  requestDeadline,
+  type ResilienceConfig,
+} from './resilience';
 import type { LinkedAccountWriter } from './oauth';
 import { ensureSandboxTenants } from './sandbox';
 import { listen, type Listening } from './serve';
@@ -52,6 +59,12 @@ export type { GraphQLResolverMap };
 /** What a connector factory receives besides its linked account. */
 export interface ConnectorDeps {
   logger: Logger;
+  /**
+   * Epoch ms by which this GraphQL request's provider calls must be done;
+   * clients from `createClient` already respect it. Absent outside a
+   * request (connector tests).
+   */
+  deadline?: number;
   /**
    * The shared provider HTTP client for this linked account: base URL and
    * provider name default to the account's, the timeout to configuration.
@@ -85,6 +98,8 @@ export interface SubgraphContext<TConnector> {
   identity: Identity;
   category: Category;
   logger: Logger;
+  /** Epoch ms by which provider calls of this request must be done. */
+  deadline?: number;
   /** Cached entries served past their TTL because a provider failed. */
   stale?: StaleNotice[];
   /**
@@ -119,6 +134,7 @@ export interface SubgraphDefinition<TConnector> {
 export interface SubgraphDeps {
   store: Store;
   config: Pick<Config, 'identitySecret' | 'nodeEnv' | 'providerTimeoutMs'> &
+    ResilienceConfig &
     Partial<Pick<Config, 'cache'>>;
   logger: Logger;
   /** The process's cache store; default: one in memory of its own. */
@@ -236,12 +252,18 @@ export async function createSubgraphApp<TConnector>(
     },
   });
   await server.start();
+  const resilience = new ProviderResilience({
+    db: deps.store.db,
+    logger,
+    config: deps.config,
+  });
 
   const app = express();
   app.disable('x-powered-by');
   app.get('/health', (_request, response) => {
     response.json({ status: 'ok', category });
   });
+  app.get('/ready', readinessHandler({ store: () => deps.store.ping() }));
   app.get('/metrics', async (_request, response) => {
     response.type(registry.contentType).send(await registry.metrics());
   });
@@ -268,16 +290,23 @@ export async function createSubgraphApp<TConnector>(
     '/graphql',
     express.json({ limit: '1mb' }),
     expressMiddleware(server, {
-      context: async ({ res }) => {
+      context: async ({ req, res }) => {
         const identity = res.locals.identity as Identity;
-        return createContext(definition, deps, identity);
+        const deadline = requestDeadline(
+          resilience.requestBudgetMs,
+          req.header(BUDGET_HEADER),
+        );
+        return createContext(definition, deps, identity, resilience, deadline);
       },
     }),
   );
 
   return {
     app,
-    stop: () => server.stop(),
+    stop: async () => {
+      await server.stop();
+      await resilience.close();
+    },
   };
 }
 
@@ -285,6 +314,8 @@ async function createContext<TConnector>(
   definition: SubgraphDefinition<TConnector>,
   deps: SubgraphDeps,
   identity: Identity,
+  resilience: ProviderResilience,
+  deadline: number,
 ): Promise<SubgraphContext<TConnector>> {
   const { category } = definition;
   const requestId = identity.requestId || randomUUID();
@@ -326,6 +357,7 @@ async function createContext<TConnector>(
     identity,
     category,
     logger,
+    deadline,
     stale,
     connector() {
       if (!account) {
@@ -335,7 +367,12 @@ async function createContext<TConnector>(
           { category },
         );
       }
-      if (account.status === 'RELINK_NEEDED') {
+      // An account marked RELINK_NEEDED is still tried now and then, so
+      // that it recovers by itself once the provider accepts it again.
+      if (
+        account.status === 'RELINK_NEEDED' &&
+        !resilience.monitor.mayProbe(account.id)
+      ) {
         throw tributaryError(
           ErrorCode.RELINK_NEEDED,
           `The linked ${category} account must be linked again.`,
@@ -344,6 +381,7 @@ async function createContext<TConnector>(
       }
       connector ??= definition.createConnector(account, {
         logger,
+        deadline,
         cache,
         createClient: (options) =>
           new ProviderClient({
@@ -358,6 +396,7 @@ async function createContext<TConnector>(
             ...(options.classifyError
               ? { classifyError: options.classifyError }
               : {}),
+            ...resilience.clientOptions({ account, requestId, deadline }),
             ...(cache && options.cache !== false ? { cache } : {}),
           }),
         linkedAccount: {

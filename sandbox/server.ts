@@ -1,4 +1,5 @@
 import express, { type Express } from 'express';
+import { SandboxFaults, createFaultsRouter, type FaultSpec } from './faults';
 import { createBamboohrSandbox } from './providers/bamboohr';
 import { createHibobSandbox } from './providers/hibob';
 import { createHubspotSandbox } from './providers/hubspot';
@@ -24,12 +25,16 @@ export interface SandboxOptions {
   recorder?: RequestRecorder;
   /** Added delay of every provider answer, in ms (default 0). */
   latencyMs?: number;
+  /** Faults in force from the start (`SANDBOX_FAULTS`); see sandbox/faults.ts. */
+  faults?: readonly FaultSpec[];
 }
 
 export interface Sandbox {
   app: Express;
   recorder: RequestRecorder;
   organizations: readonly SandboxOrganization[];
+  /** The faults in force; `POST /__faults` changes them at run time. */
+  faults: SandboxFaults;
 }
 
 /**
@@ -61,6 +66,8 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     response.json({ status: 'ok' });
   });
   app.use(latency(options.latencyMs ?? 0));
+  const faults = new SandboxFaults(options.faults);
+  app.use(createFaultsRouter(faults, recorder));
   app.use('/bamboohr', createBamboohrSandbox(providerOptions));
   app.use('/hubspot', createHubspotSandbox(providerOptions));
   app.use('/jira', createJiraSandbox(providerOptions));
@@ -70,5 +77,5 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   app.use('/linear', createLinearSandbox(providerOptions));
   app.use('/salesforce', createSalesforceSandbox(providerOptions));
   app.use('/pipedrive', createPipedriveSandbox(providerOptions));
-  return { app, recorder, organizations };
+  return { app, recorder, organizations, faults };
 }

@@ -12,6 +12,7 @@ import {
   type SubgraphApp,
   type SubgraphDefinition,
 } from '../lib/subgraph';
+import { parseFaultSpecs } from '../sandbox/faults';
 import { createSandbox } from '../sandbox/server';
 import type { RequestRecorder, SandboxOrganization } from '../sandbox/types';
 import { crmSubgraph } from '../subgraphs/crm/subgraph';
@@ -67,6 +68,7 @@ export async function startSystem(
         ? { organizations: options.organizations }
         : {}),
       latencyMs: config.sandboxLatencyMs,
+      faults: parseFaultSpecs(config.sandboxFaults),
     });
     const listening = await listen(sandbox.app, {
       port: options.anyPorts ? 0 : config.sandboxPort,

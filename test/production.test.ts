@@ -203,7 +203,7 @@ describe('production with automatic persisted queries', () => {
     expect(system.recorder?.requests).toEqual([]);
   });
 
-  it('masks a subgraph failure: a code, a short message and a request id, nothing internal', async () => {
+  it('answers a subgraph failure with a code, its category and a request id, nothing internal', async () => {
     const response = await post(system.gatewayUrl, {
       query: listed('Flagship').body,
     });
@@ -216,20 +216,24 @@ describe('production with automatic persisted queries', () => {
     });
     const errors = response.body.errors ?? [];
     expect(errors.length).toBeGreaterThan(0);
+    // A subgraph that is down is a public condition (issue 7): its
+    // category's fields answer UPSTREAM_UNAVAILABLE naming the category,
+    // and nothing of the subgraph's address or the failure's internals.
     for (const error of errors) {
-      expect(error.message).toBe('Internal error.');
+      expect(error.message).toBe('The crm service is unavailable.');
       expect(error.extensions).toEqual({
-        code: 'INTERNAL_SERVER_ERROR',
+        code: 'UPSTREAM_UNAVAILABLE',
+        category: 'crm',
         requestId,
       });
     }
     const text = JSON.stringify(response.body);
     expect(text).not.toMatch(
-      /127\.0\.0\.1|stacktrace|serviceName|crm|ECONNREFUSED/i,
+      /127\.0\.0\.1|stacktrace|serviceName|ECONNREFUSED|fetch failed/i,
     );
   });
 
-  it('gives Apollo Client the masked errors of a failing subgraph beside the data that arrived', async () => {
+  it('gives Apollo Client the coded errors of a failing subgraph beside the data that arrived', async () => {
     const { client } = persistedQueryClient(system.gatewayUrl);
     const result = await client.query({
       query: gql(operationFile('Flagship')),
@@ -244,8 +248,9 @@ describe('production with automatic persisted queries', () => {
       : [];
     expect(errors.length).toBeGreaterThan(0);
     for (const error of errors) {
-      expect(error.message).toBe('Internal error.');
+      expect(error.message).toBe('The crm service is unavailable.');
       expect(Object.keys(error.extensions ?? {}).sort()).toEqual([
+        'category',
         'code',
         'requestId',
       ]);

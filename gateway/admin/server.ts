@@ -28,6 +28,11 @@ import {
 } from '../../lib/store/organizations';
 import type { Store } from '../../lib/store/store';
 import { AuditCollector, auditPlugin, type AuditedContext } from '../audit';
+import {
+  integrationIssuesResolvers,
+  integrationIssuesTypeDefs,
+} from './integration-issues';
+import { providerLogsResolvers, providerLogsTypeDefs } from './provider-logs';
 
 const typeDefs = readFileSync(
   new URL('./schema.graphql', import.meta.url),
@@ -274,8 +279,12 @@ export async function createAdminApi(options: AdminOptions): Promise<AdminApi> {
   };
 
   const server = new ApolloServer<AdminContext>({
-    typeDefs,
-    resolvers,
+    typeDefs: [typeDefs, providerLogsTypeDefs, integrationIssuesTypeDefs],
+    resolvers: [
+      resolvers,
+      providerLogsResolvers(store),
+      integrationIssuesResolvers(store),
+    ],
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
       auditPlugin<AdminContext>({ store, logger, surface: 'admin' }),

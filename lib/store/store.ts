@@ -24,8 +24,12 @@ import { migrationContext } from './migrations/0003_encrypt_credentials';
 import { migrations } from './migrations/index';
 import type { Database } from './schema';
 
-/** A linked account's state, as subgraphs and admins see it. */
-export type LinkedAccountStatus = 'ACTIVE' | 'RELINK_NEEDED';
+/**
+ * A linked account's state, as subgraphs and admins see it: `DEGRADED`
+ * while the provider keeps failing or rate-limiting it, `RELINK_NEEDED`
+ * once it rejects the credentials (lib/integration-issues.ts).
+ */
+export type LinkedAccountStatus = 'ACTIVE' | 'DEGRADED' | 'RELINK_NEEDED';
 
 /** One provider account of one organization, with its credentials. */
 export interface LinkedAccount {
@@ -416,7 +420,10 @@ export class Store {
       provider: row.provider,
       baseUrl: row.base_url,
       credentials: this.cipher.open(row.credentials, row.id),
-      status: row.status === 'RELINK_NEEDED' ? 'RELINK_NEEDED' : 'ACTIVE',
+      status:
+        row.status === 'RELINK_NEEDED' || row.status === 'DEGRADED'
+          ? row.status
+          : 'ACTIVE',
     };
   }
 

@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import { initial } from './0001_initial';
 import { encryptCredentials } from './0003_encrypt_credentials';
 import { audit } from './0005_audit';
+import { providerObservability } from './0007_provider_observability';
 
 /**
  * Schema migrations, applied in name order. One file each; never edit one
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0003_encrypt_credentials': encryptCredentials,
   '0005_audit': audit,
+  '0007_provider_observability': providerObservability,
 };
