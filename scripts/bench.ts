@@ -76,6 +76,9 @@ const config = loadConfig({
   TRIBUTARY_SANDBOX: '1',
   SANDBOX_LATENCY_MS: String(latencyMs),
   REDIS_URL: '',
+  // The benchmark measures the system, not the per-key rate limit it would
+  // otherwise hit within seconds.
+  RATE_LIMIT_REQUESTS: '1000000000',
 });
 const system = await startSystem({
   config,

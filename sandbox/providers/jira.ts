@@ -126,19 +126,38 @@ const ISSUE_TYPES: Record<SeedIssue['issueType'], string> = {
 // ---------------------------------------------------------------------------
 // Time: Jira renders `2026-10-01T08:00:00.000-0400`, in the user's zone.
 
+/**
+ * Formatters are costly to build, and the seeded instants repeat: keep one
+ * formatter per zone and one offset per zone and quarter hour.
+ */
+const zoneFormatters = new Map<string, Intl.DateTimeFormat>();
+const zoneOffsets = new Map<string, number>();
+
 function zoneOffsetMinutes(ms: number, timeZone: string): number {
-  const name = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    timeZoneName: 'longOffset',
-  })
+  // Offsets only change at instants on a quarter-hour boundary of UTC (every
+  // zone's offset is a whole number of quarter hours), so one lookup per
+  // zone and quarter hour is exact.
+  const key = `${timeZone}:${Math.floor(ms / 900_000)}`;
+  const known = zoneOffsets.get(key);
+  if (known !== undefined) {
+    return known;
+  }
+  let formatter = zoneFormatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      timeZoneName: 'longOffset',
+    });
+    zoneFormatters.set(timeZone, formatter);
+  }
+  const name = formatter
     .formatToParts(new Date(ms))
     .find((part) => part.type === 'timeZoneName')?.value;
   const match = /GMT([+-])(\d{2}):(\d{2})/.exec(name ?? '');
-  if (!match) {
-    return 0;
-  }
-  const minutes = Number(match[2]) * 60 + Number(match[3]);
-  return match[1] === '-' ? -minutes : minutes;
+  const minutes = match ? Number(match[2]) * 60 + Number(match[3]) : 0;
+  const offset = match?.[1] === '-' ? -minutes : minutes;
+  zoneOffsets.set(key, offset);
+  return offset;
 }
 
 function pad(value: number, width = 2): string {
