@@ -16,7 +16,11 @@ const lines = [
   '',
   `Tributary is running (started in ${seconds} s).`,
   '',
-  `  Gateway       ${system.gatewayUrl}   (Apollo Sandbox in a browser)`,
+  `  Gateway       ${system.gatewayUrl}   (${
+    config.nodeEnv === 'production'
+      ? 'production landing page'
+      : 'Apollo Sandbox in a browser'
+  })`,
   `  HRIS          ${system.subgraphUrls.hris}`,
   `  CRM           ${system.subgraphUrls.crm}`,
   `  Ticketing     ${system.subgraphUrls.ticketing}`,
