@@ -49,6 +49,7 @@ import type {
   TicketComment,
   TicketingUser,
 } from '../../models';
+import { chunk, clamp, parseAnswer } from '../helpers';
 import {
   jiraCommentSchema,
   jiraIssueSchema,
@@ -182,18 +183,6 @@ const pageBeanCommentSchema = pageBeanSchema(jiraCommentSchema);
 const pageBeanProjectSchema = pageBeanSchema(jiraProjectSchema);
 const myselfSchema = z.looseObject({ timeZone: z.string().nullish() });
 
-function chunk<T>(items: readonly T[], size: number): T[][] {
-  const chunks: T[][] = [];
-  for (let index = 0; index < items.length; index += size) {
-    chunks.push(items.slice(index, index + size));
-  }
-  return chunks;
-}
-
-function clamp(limit: number, max: number): number {
-  return Math.min(Math.max(Math.floor(limit), 1), max);
-}
-
 /** A JQL string literal (JQL escapes `"` and `\` with a backslash). */
 export function jqlString(value: string): string {
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
@@ -246,23 +235,6 @@ export function modifiedAfterLiteral(
     offsetMinutes(at - 3 * HOUR, timeZone) !==
     offsetMinutes(at + 3 * HOUR, timeZone);
   return jqlDateTime(new Date(nearTransition ? at - HOUR : at), timeZone);
-}
-
-/** Parses a provider answer; a shape we cannot read is the provider's fault. */
-function parse<T extends z.ZodType>(
-  schema: T,
-  body: unknown,
-  route: string,
-): z.infer<T> {
-  const result = schema.safeParse(body);
-  if (!result.success) {
-    throw new ProviderError(`jira sent an unexpected response on ${route}.`, {
-      code: ErrorCode.UPSTREAM_UNAVAILABLE,
-      provider: PROVIDER,
-      cause: result.error,
-    });
-  }
-  return result.data;
 }
 
 /**
@@ -342,7 +314,12 @@ export class JiraTicketingConnector implements TicketingConnector {
         idempotent: true,
         body: { issueIdsOrKeys: ids, fields: ISSUE_FIELDS },
       });
-      for (const issue of parse(bulkFetchResponseSchema, body, route).issues) {
+      for (const issue of parseAnswer(
+        PROVIDER,
+        bulkFetchResponseSchema,
+        body,
+        route,
+      ).issues) {
         found.set(issue.id, mapIssue(issue, this.siteUrl));
       }
     }
@@ -421,7 +398,12 @@ export class JiraTicketingConnector implements TicketingConnector {
         idempotent: true,
         body: { issueIdsOrKeys: ids, fields: ['comment'] },
       });
-      for (const issue of parse(bulkFetchCommentsSchema, body, route).issues) {
+      for (const issue of parseAnswer(
+        PROVIDER,
+        bulkFetchCommentsSchema,
+        body,
+        route,
+      ).issues) {
         const embedded = issue.fields?.comment;
         const comments = embedded?.comments ?? [];
         const end = (embedded?.startAt ?? 0) + comments.length;
@@ -455,7 +437,7 @@ export class JiraTicketingConnector implements TicketingConnector {
         orderBy: 'created',
       },
     });
-    const page = parse(pageOfCommentsSchema, body, route);
+    const page = parseAnswer(PROVIDER, pageOfCommentsSchema, body, route);
     const end = page.startAt + page.comments.length;
     return {
       items: page.comments.map((comment) =>
@@ -485,7 +467,7 @@ export class JiraTicketingConnector implements TicketingConnector {
           query: { startAt, maxResults: COMMENT_LIST_PAGE },
           body: { ids: idChunk.map(Number) },
         });
-        const page = parse(pageBeanCommentSchema, body, route);
+        const page = parseAnswer(PROVIDER, pageBeanCommentSchema, body, route);
         for (const comment of page.values) {
           found.set(comment.id, mapComment(comment, null));
         }
@@ -512,7 +494,7 @@ export class JiraTicketingConnector implements TicketingConnector {
           route,
           query: { accountId: ids, startAt, maxResults: USER_BULK_CHUNK },
         });
-        const page = parse(pageBeanUserSchema, body, route);
+        const page = parseAnswer(PROVIDER, pageBeanUserSchema, body, route);
         for (const user of page.values) {
           found.set(user.accountId, mapUser(user));
         }
@@ -557,7 +539,7 @@ export class JiraTicketingConnector implements TicketingConnector {
         expand: 'description',
       },
     });
-    const page = parse(pageBeanProjectSchema, body, route);
+    const page = parseAnswer(PROVIDER, pageBeanProjectSchema, body, route);
     const end = (page.startAt ?? startAt) + page.values.length;
     return {
       items: page.values.map(mapProject),
@@ -583,7 +565,12 @@ export class JiraTicketingConnector implements TicketingConnector {
           expand: 'description',
         },
       });
-      for (const project of parse(pageBeanProjectSchema, body, route).values) {
+      for (const project of parseAnswer(
+        PROVIDER,
+        pageBeanProjectSchema,
+        body,
+        route,
+      ).values) {
         found.set(project.id, mapProject(project));
       }
     }
@@ -609,7 +596,7 @@ export class JiraTicketingConnector implements TicketingConnector {
         ...(cursor === null ? {} : { nextPageToken: cursor }),
       },
     });
-    const page = parse(searchResponseSchema, body, route);
+    const page = parseAnswer(PROVIDER, searchResponseSchema, body, route);
     return {
       items: page.issues.map((issue) => mapIssue(issue, this.siteUrl)),
       nextCursor:
@@ -637,7 +624,12 @@ export class JiraTicketingConnector implements TicketingConnector {
           route,
           query: { startAt, maxResults: USERS_PAGE_MAX },
         });
-        const users = parse(z.array(jiraUserSchema), body, route);
+        const users = parseAnswer(
+          PROVIDER,
+          z.array(jiraUserSchema),
+          body,
+          route,
+        );
         for (const user of users) {
           const email = user.emailAddress?.toLowerCase();
           const active = user.active !== false;
@@ -697,7 +689,8 @@ export class JiraTicketingConnector implements TicketingConnector {
     this.timeZone ??= (async () => {
       const route = '/rest/api/3/myself';
       const body = await this.client.json<unknown>({ path: route, route });
-      const timeZone = parse(myselfSchema, body, route).timeZone ?? null;
+      const timeZone =
+        parseAnswer(PROVIDER, myselfSchema, body, route).timeZone ?? null;
       if (timeZone === null) {
         this.logger.warn(
           { provider: PROVIDER },
