@@ -6,6 +6,7 @@
 import type { z } from 'zod';
 
 import { ErrorCode, ProviderError } from '../../../lib/errors';
+import type { TicketingUser } from '../models';
 
 /** `items` in consecutive chunks of at most `size`. */
 export function chunk<T>(items: readonly T[], size: number): T[][] {
@@ -43,6 +44,34 @@ export async function mapConcurrently<T, R>(
     Array.from({ length: Math.min(concurrency, items.length) }, worker),
   );
   return results;
+}
+
+/**
+ * The distinct remote ids of the users an email lookup found, in the order
+ * first found: the assignees whose tickets a by-email join then reads.
+ */
+export function foundUserIds(
+  users: readonly (TicketingUser | null)[],
+): string[] {
+  return [
+    ...new Set(
+      users
+        .filter((user): user is TicketingUser => user !== null)
+        .map((user) => user.remoteId),
+    ),
+  ];
+}
+
+/**
+ * A by-email join's answer, one list per email in email order: what
+ * `byUser` holds for that email's user; empty for an email no user has and
+ * for a user with nothing.
+ */
+export function perEmail<T>(
+  users: readonly (TicketingUser | null)[],
+  byUser: ReadonlyMap<string, T[] | undefined>,
+): T[][] {
+  return users.map((user) => (user ? (byUser.get(user.remoteId) ?? []) : []));
 }
 
 /**

@@ -49,7 +49,7 @@ import type {
   TicketComment,
   TicketingUser,
 } from '../../models';
-import { chunk, clamp, parseAnswer } from '../helpers';
+import { chunk, clamp, foundUserIds, parseAnswer, perEmail } from '../helpers';
 import {
   jiraCommentSchema,
   jiraIssueSchema,
@@ -336,13 +336,7 @@ export class JiraTicketingConnector implements TicketingConnector {
     filters: Pick<TicketFilters, 'status'>,
   ): Promise<Ticket[][]> {
     const users = await this.getUsersByEmails(emails);
-    const accountIds = [
-      ...new Set(
-        users
-          .filter((user): user is TicketingUser => user !== null)
-          .map((user) => user.remoteId),
-      ),
-    ];
+    const accountIds = foundUserIds(users);
     const byAssignee = new Map<string, Ticket[]>();
     for (const ids of chunk(accountIds, ASSIGNEES_PER_QUERY)) {
       const clauses = [`assignee in (${ids.map(jqlString).join(', ')})`];
@@ -375,9 +369,7 @@ export class JiraTicketingConnector implements TicketingConnector {
         );
       }
     }
-    return users.map((user) =>
-      user ? (byAssignee.get(user.remoteId) ?? []) : [],
-    );
+    return perEmail(users, byAssignee);
   }
 
   /**

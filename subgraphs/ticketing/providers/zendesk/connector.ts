@@ -55,7 +55,14 @@ import type {
   TicketComment,
   TicketingUser,
 } from '../../models';
-import { chunk, clamp, mapConcurrently, parseAnswer } from '../helpers';
+import {
+  chunk,
+  clamp,
+  foundUserIds,
+  mapConcurrently,
+  parseAnswer,
+  perEmail,
+} from '../helpers';
 import {
   mapComment,
   mapGroup,
@@ -229,18 +236,12 @@ export class ZendeskTicketingConnector implements TicketingConnector {
     _filters: Pick<TicketFilters, 'status'>,
   ): Promise<Ticket[][]> {
     const users = await this.getUsersByEmails(emails);
-    const userIds = [
-      ...new Set(
-        users
-          .filter((user): user is TicketingUser => user !== null)
-          .map((user) => user.remoteId),
-      ),
-    ];
+    const userIds = foundUserIds(users);
     const lists = await mapConcurrently(userIds, CONCURRENCY, (userId) =>
       this.assignedTickets(userId),
     );
     const byUser = new Map(userIds.map((id, index) => [id, lists[index]]));
-    return users.map((user) => (user ? (byUser.get(user.remoteId) ?? []) : []));
+    return perEmail(users, byUser);
   }
 
   /** One "List Comments" call per ticket, 8 at a time (no bulk endpoint). */
