@@ -5,7 +5,7 @@ import type { Page } from '../../../lib/pagination';
  * Paging helpers shared by HRIS connectors whose provider answers a whole
  * list at once (HiBob people search, Personio `updated_since`) or pages by
  * offset (Personio): the connector's cursor is then `offset:<n>`, the index
- * of the next item.
+ * of the next item. The same lists answer lookups by remote id.
  */
 
 const OFFSET_CURSOR = /^offset:(\d+)$/;
@@ -52,6 +52,18 @@ export function pageInMemory<T>(
     items: items.slice(offset, end),
     nextCursor: end < items.length ? offsetCursor(end) : null,
   };
+}
+
+/**
+ * Entities of a list already in memory by remote id, in the order of
+ * `ids`: null for an id the list does not hold, as the loaders expect.
+ */
+export function byRemoteIds<T extends { remoteId: string }>(
+  items: readonly T[],
+  ids: readonly string[],
+): (T | null)[] {
+  const byId = new Map(items.map((item) => [item.remoteId, item]));
+  return ids.map((id) => byId.get(id) ?? null);
 }
 
 /** `items` in consecutive chunks of at most `size`. */

@@ -57,7 +57,7 @@ import type {
   Location,
   Team,
 } from '../../models';
-import { chunks, pageInMemory } from '../paging';
+import { byRemoteIds, chunks, pageInMemory } from '../paging';
 import {
   compareIds,
   hibobLocations,
@@ -245,10 +245,7 @@ export class HibobConnector implements HrisConnector {
   }
 
   async fetchTeamsByIds(ids: readonly string[]): Promise<(Team | null)[]> {
-    const teams = new Map(
-      hibobTeams(await this.roster()).map((team) => [team.remoteId, team]),
-    );
-    return ids.map((id) => teams.get(id) ?? null);
+    return byRemoteIds(hibobTeams(await this.roster()), ids);
   }
 
   /** Bob's department list is flat as the people API shows it. */
@@ -267,13 +264,7 @@ export class HibobConnector implements HrisConnector {
   async fetchLocationsByIds(
     ids: readonly string[],
   ): Promise<(Location | null)[]> {
-    const locations = new Map(
-      hibobLocations(await this.roster()).map((location) => [
-        location.remoteId,
-        location,
-      ]),
-    );
-    return ids.map((id) => locations.get(id) ?? null);
+    return byRemoteIds(hibobLocations(await this.roster()), ids);
   }
 
   async fetchCompany(): Promise<Company | null> {

@@ -71,6 +71,7 @@ import type {
   Team,
 } from '../../models';
 import {
+  byRemoteIds,
   clampLimit,
   mapConcurrently,
   offsetCursor,
@@ -322,10 +323,7 @@ export class PersonioConnector implements HrisConnector {
   }
 
   async fetchTeamsByIds(ids: readonly string[]): Promise<(Team | null)[]> {
-    const teams = new Map(
-      personioTeams(await this.roster()).map((team) => [team.remoteId, team]),
-    );
-    return ids.map((id) => teams.get(id) ?? null);
+    return byRemoteIds(personioTeams(await this.roster()), ids);
   }
 
   /** Personio departments are flat. */
@@ -344,13 +342,7 @@ export class PersonioConnector implements HrisConnector {
   async fetchLocationsByIds(
     ids: readonly string[],
   ): Promise<(Location | null)[]> {
-    const locations = new Map(
-      personioLocations(await this.roster()).map((location) => [
-        location.remoteId,
-        location,
-      ]),
-    );
-    return ids.map((id) => locations.get(id) ?? null);
+    return byRemoteIds(personioLocations(await this.roster()), ids);
   }
 
   async fetchCompany(): Promise<Company | null> {
