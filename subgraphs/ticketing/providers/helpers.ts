@@ -1,7 +1,8 @@
 /**
  * Small building blocks the ticketing connectors share: chunking keys to a
  * provider's documented maximum, bounded concurrency for providers without
- * a bulk endpoint, and reading a provider answer through a zod schema.
+ * a bulk endpoint, reading a provider answer through a zod schema, and
+ * reading its ISO 8601 timestamps.
  */
 import type { z } from 'zod';
 
@@ -72,6 +73,19 @@ export function perEmail<T>(
   byUser: ReadonlyMap<string, T[] | undefined>,
 ): T[][] {
   return users.map((user) => (user ? (byUser.get(user.remoteId) ?? []) : []));
+}
+
+/**
+ * An ISO 8601 timestamp as the provider sent it (Linear, Zendesk); null
+ * for a missing or unreadable value. Jira's `+0000` offsets need
+ * `parseJiraDateTime` instead.
+ */
+export function parseTime(value: string | null | undefined): Date | null {
+  if (!value) {
+    return null;
+  }
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? null : new Date(ms);
 }
 
 /**
