@@ -1,3 +1,4 @@
+import { clampLimit } from '../../../lib/batching';
 import { ErrorCode, tributaryError } from '../../../lib/errors';
 import type { Page } from '../../../lib/pagination';
 
@@ -32,11 +33,6 @@ export function offsetCursor(offset: number): string {
   return `offset:${offset}`;
 }
 
-/** `limit` as an integer from 1 to `max`. */
-export function clampLimit(limit: number, max: number): number {
-  return Math.min(Math.max(1, Math.floor(limit)), max);
-}
-
 /**
  * One page of a list already in memory: `limit` items (at most `max`) from
  * the cursor's offset; `nextCursor` is null on the last page.
@@ -64,39 +60,4 @@ export function byRemoteIds<T extends { remoteId: string }>(
 ): (T | null)[] {
   const byId = new Map(items.map((item) => [item.remoteId, item]));
   return ids.map((id) => byId.get(id) ?? null);
-}
-
-/** `items` in consecutive chunks of at most `size`. */
-export function chunks<T>(items: readonly T[], size: number): T[][] {
-  const result: T[][] = [];
-  for (let start = 0; start < items.length; start += size) {
-    result.push(items.slice(start, start + size));
-  }
-  return result;
-}
-
-/**
- * `task` over every item with at most `concurrency` running at once,
- * results in item order: for providers that read one record per call, so a
- * batch of ids never becomes a burst the provider's rate limit answers
- * with 429.
- */
-export async function mapConcurrently<T, R>(
-  items: readonly T[],
-  concurrency: number,
-  task: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next;
-      next += 1;
-      results[index] = await task(items[index] as T);
-    }
-  };
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, items.length) }, worker),
-  );
-  return results;
 }

@@ -26,6 +26,7 @@
  * - Get Company Information, `GET /v1/company_information`: the company.
  */
 import { z } from 'zod';
+import { chunk, clampLimit } from '../../../../lib/batching';
 import { ErrorCode, ProviderError } from '../../../../lib/errors';
 import type { ProviderClient } from '../../../../lib/http';
 import type { Logger } from '../../../../lib/logger';
@@ -45,13 +46,7 @@ import type {
   Location,
   Team,
 } from '../../models';
-import {
-  byRemoteIds,
-  chunks,
-  clampLimit,
-  offsetCursor,
-  offsetOf,
-} from '../paging';
+import { byRemoteIds, offsetCursor, offsetOf } from '../paging';
 import {
   changedEmployeesResponseSchema,
   changedEntries,
@@ -297,8 +292,8 @@ export class BamboohrConnector implements HrisConnector {
   ): Promise<(Employee | null)[]> {
     const wanted = [...new Set(ids)].filter((id) => /^\d+$/.test(id));
     const batches = await Promise.all(
-      chunks(wanted, BAMBOOHR_MAX_IDS_PER_CALL).map((chunk) =>
-        this.recordsByIds(chunk),
+      chunk(wanted, BAMBOOHR_MAX_IDS_PER_CALL).map((part) =>
+        this.recordsByIds(part),
       ),
     );
     const byId = new Map(

@@ -34,6 +34,7 @@
  *   TODO(issue 3): employments from the Employee Tables bulk reads.
  */
 import { z } from 'zod';
+import { chunk } from '../../../../lib/batching';
 import {
   ErrorCode,
   ProviderError,
@@ -57,7 +58,7 @@ import type {
   Location,
   Team,
 } from '../../models';
-import { byRemoteIds, chunks, pageInMemory } from '../paging';
+import { byRemoteIds, pageInMemory } from '../paging';
 import {
   compareIds,
   hibobLocations,
@@ -299,8 +300,8 @@ export class HibobConnector implements HrisConnector {
       ? await this.everyone
       : (
           await Promise.all(
-            chunks(wanted, HIBOB_MAX_IDS_PER_CALL).map((chunk) =>
-              this.search({ fieldPath, values: chunk }),
+            chunk(wanted, HIBOB_MAX_IDS_PER_CALL).map((part) =>
+              this.search({ fieldPath, values: part }),
             ),
           )
         ).flat();

@@ -47,6 +47,7 @@
  *   history). The company: none (v1 has no company record).
  */
 import { z } from 'zod';
+import { clampLimit, mapConcurrently } from '../../../../lib/batching';
 import { ErrorCode, ProviderError } from '../../../../lib/errors';
 import type {
   ProviderClient,
@@ -70,14 +71,7 @@ import type {
   Location,
   Team,
 } from '../../models';
-import {
-  byRemoteIds,
-  clampLimit,
-  mapConcurrently,
-  offsetCursor,
-  offsetOf,
-  pageInMemory,
-} from '../paging';
+import { byRemoteIds, offsetCursor, offsetOf, pageInMemory } from '../paging';
 import {
   getEmployeeResponseSchema,
   listEmployeesResponseSchema,

@@ -30,6 +30,7 @@
  */
 import { z } from 'zod';
 
+import { chunk, clampLimit } from '../../../../lib/batching';
 import { ErrorCode, ProviderError } from '../../../../lib/errors';
 import type { ProviderClient } from '../../../../lib/http';
 import type { Logger } from '../../../../lib/logger';
@@ -49,7 +50,7 @@ import type {
   TicketComment,
   TicketingUser,
 } from '../../models';
-import { chunk, clamp, foundUserIds, parseAnswer, perEmail } from '../helpers';
+import { foundUserIds, parseAnswer, perEmail } from '../helpers';
 import {
   jiraCommentSchema,
   jiraIssueSchema,
@@ -295,7 +296,7 @@ export class JiraTicketingConnector implements TicketingConnector {
     // the caller drops part of each.
     const maxResults = args.status
       ? SEARCH_PAGE_MAX
-      : clamp(args.limit, SEARCH_PAGE_MAX);
+      : clampLimit(args.limit, SEARCH_PAGE_MAX);
     return this.searchPage(jql, args.cursor, maxResults);
   }
 
@@ -425,7 +426,7 @@ export class JiraTicketingConnector implements TicketingConnector {
       route,
       query: {
         startAt,
-        maxResults: clamp(args.limit, COMMENTS_PAGE_MAX),
+        maxResults: clampLimit(args.limit, COMMENTS_PAGE_MAX),
         orderBy: 'created',
       },
     });
@@ -526,7 +527,7 @@ export class JiraTicketingConnector implements TicketingConnector {
       route,
       query: {
         startAt,
-        maxResults: clamp(args.limit, PROJECT_PAGE_MAX),
+        maxResults: clampLimit(args.limit, PROJECT_PAGE_MAX),
         orderBy: 'key',
         expand: 'description',
       },
