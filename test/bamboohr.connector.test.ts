@@ -2,11 +2,10 @@ import { createRequire } from 'node:module';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import DataLoader from 'dataloader';
 import type * as GraphQLModule from 'graphql';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode, ProviderError } from '../lib/errors';
 import { connectionFromPages } from '../lib/pagination';
 import type { Connection } from '../lib/pagination';
-import type { Listening } from '../lib/serve';
 import type { LinkedAccount } from '../lib/store/store';
 import type { GraphQLResolverMap, SubgraphContext } from '../lib/subgraph';
 import { createBamboohrSandbox } from '../sandbox/providers/bamboohr';
@@ -22,6 +21,7 @@ import {
   sandboxDeps,
   serveSandboxes,
   silentLogger as logger,
+  useSandboxServer,
 } from './support/connectors';
 
 // @apollo/subgraph builds its schema with the CommonJS build of graphql;
@@ -33,23 +33,16 @@ const { graphql } = createRequire(import.meta.url)(
 const acme = generateOrganization(ACME_SEED);
 const other = generateOrganization(OTHER_SEED);
 const recorder = new RequestRecorder();
-let server: Listening;
 
-beforeAll(async () => {
-  server = await serveSandboxes({
-    '/bamboohr': createBamboohrSandbox({
-      organizations: [
-        { key: 'acme', data: acme },
-        { key: 'other', data: other },
-      ],
-      recorder,
-    }),
-  });
-});
-
-afterAll(async () => {
-  await server.close();
-});
+const server = useSandboxServer(() => ({
+  '/bamboohr': createBamboohrSandbox({
+    organizations: [
+      { key: 'acme', data: acme },
+      { key: 'other', data: other },
+    ],
+    recorder,
+  }),
+}));
 
 beforeEach(() => {
   recorder.clear();

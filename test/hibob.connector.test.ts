@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode, ProviderError } from '../lib/errors';
-import type { Listening } from '../lib/serve';
 import {
   createHibobSandbox,
   hibobEmployeeId,
@@ -15,31 +14,26 @@ import {
   rejection,
   sandboxAccount,
   sandboxDeps,
-  serveSandboxes,
+  useSandboxServer,
 } from './support/connectors';
 
 const acme = generateOrganization(ACME_SEED);
 const other = generateOrganization(OTHER_SEED);
 const recorder = new RequestRecorder();
-let server: Listening;
 
-beforeAll(async () => {
+const server = useSandboxServer(() => {
   const organizations = [
     { key: 'acme', data: acme },
     { key: 'other', data: other },
   ];
-  server = await serveSandboxes({
+  return {
     '/hibob': createHibobSandbox({ organizations, recorder }),
     // One search a second: the second search of a second is throttled.
     '/hibob-throttled': createHibobSandbox(
       { organizations, recorder },
       { searchesPerWindow: 1, windowMs: 1_000 },
     ),
-  });
-});
-
-afterAll(async () => {
-  await server.close();
+  };
 });
 
 beforeEach(() => {

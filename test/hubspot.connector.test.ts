@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { ErrorCode, ProviderError } from '../lib/errors';
-import type { Listening } from '../lib/serve';
 import { createHubspotSandbox } from '../sandbox/providers/hubspot';
 import {
   ACME_SEED,
@@ -15,7 +14,7 @@ import {
   drain,
   sandboxAccount,
   sandboxDeps,
-  serveSandboxes,
+  useSandboxServer,
 } from './support/connectors';
 import {
   graphql,
@@ -27,7 +26,6 @@ import {
 const acme = generateOrganization(ACME_SEED);
 const other = generateOrganization(OTHER_SEED);
 const recorder = new RequestRecorder();
-let server: Listening;
 
 function connector(
   credentials: Record<string, string> = sandboxCredentials.hubspot('acme'),
@@ -54,21 +52,15 @@ function ownerIdOf(org: SeedOrganization, email: string): string {
   return String(41_000_000 + Number(employee.id));
 }
 
-beforeAll(async () => {
-  server = await serveSandboxes({
-    '/hubspot': createHubspotSandbox({
-      organizations: [
-        { key: 'acme', data: acme },
-        { key: 'other', data: other },
-      ],
-      recorder,
-    }),
-  });
-});
-
-afterAll(async () => {
-  await server.close();
-});
+const server = useSandboxServer(() => ({
+  '/hubspot': createHubspotSandbox({
+    organizations: [
+      { key: 'acme', data: acme },
+      { key: 'other', data: other },
+    ],
+    recorder,
+  }),
+}));
 
 beforeEach(() => {
   recorder.clear();

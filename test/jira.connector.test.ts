@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 
 import { ErrorCode, ProviderError } from '../lib/errors';
-import type { Listening } from '../lib/serve';
 import { createJiraSandbox, jiraAccountId } from '../sandbox/providers/jira';
 import { ACME_SEED, OTHER_SEED, generateOrganization } from '../sandbox/seed';
 import { RequestRecorder, sandboxCredentials } from '../sandbox/types';
@@ -13,13 +12,12 @@ import {
   drain,
   sandboxAccount,
   sandboxDeps,
-  serveSandboxes,
+  useSandboxServer,
 } from './support/connectors';
 
 const acme = generateOrganization(ACME_SEED);
 const other = generateOrganization(OTHER_SEED);
 const recorder = new RequestRecorder();
-let server: Listening;
 
 function connector(
   credentials: Record<string, string> = sandboxCredentials.jira('acme'),
@@ -44,21 +42,15 @@ const requests = (path?: string) =>
 const bodyOf = (index: number, path: string) =>
   requests(path)[index]?.body as Record<string, unknown>;
 
-beforeAll(async () => {
-  server = await serveSandboxes({
-    '/jira': createJiraSandbox({
-      organizations: [
-        { key: 'acme', data: acme },
-        { key: 'other', data: other },
-      ],
-      recorder,
-    }),
-  });
-});
-
-afterAll(async () => {
-  await server.close();
-});
+const server = useSandboxServer(() => ({
+  '/jira': createJiraSandbox({
+    organizations: [
+      { key: 'acme', data: acme },
+      { key: 'other', data: other },
+    ],
+    recorder,
+  }),
+}));
 
 beforeEach(() => {
   recorder.clear();

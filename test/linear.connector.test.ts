@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 
 import { ErrorCode, ProviderError } from '../lib/errors';
-import type { Listening } from '../lib/serve';
 import {
   LinearThrottle,
   createLinearSandbox,
@@ -19,14 +18,13 @@ import {
   drain,
   sandboxAccount,
   sandboxDeps,
-  serveSandboxes,
+  useSandboxServer,
 } from './support/connectors';
 
 const acme = generateOrganization(ACME_SEED);
 const other = generateOrganization(OTHER_SEED);
 const recorder = new RequestRecorder();
 const throttle = new LinearThrottle();
-let server: Listening;
 
 function connector(
   credentials: Record<string, string> = sandboxCredentials.linear('acme'),
@@ -52,22 +50,16 @@ const issueIdOf = (seedId: string) => linearId('issue', seedId);
 const userIdOf = (seedId: string) => linearId('user', seedId);
 const sorted = (ids: string[]) => [...ids].sort();
 
-beforeAll(async () => {
-  server = await serveSandboxes({
-    '/linear': createLinearSandbox({
-      organizations: [
-        { key: 'acme', data: acme },
-        { key: 'other', data: other },
-      ],
-      recorder,
-      throttle,
-    }),
-  });
-});
-
-afterAll(async () => {
-  await server.close();
-});
+const server = useSandboxServer(() => ({
+  '/linear': createLinearSandbox({
+    organizations: [
+      { key: 'acme', data: acme },
+      { key: 'other', data: other },
+    ],
+    recorder,
+    throttle,
+  }),
+}));
 
 beforeEach(() => {
   recorder.clear();

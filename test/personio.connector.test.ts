@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode, ProviderError } from '../lib/errors';
-import type { Listening } from '../lib/serve';
 import {
   createPersonioSandbox,
   personioEmployeeId,
@@ -17,16 +16,15 @@ import {
   rejection,
   sandboxAccount,
   sandboxDeps,
-  serveSandboxes,
+  useSandboxServer,
 } from './support/connectors';
 
 const acme = generateOrganization(ACME_SEED);
 const recorder = new RequestRecorder();
-let server: Listening;
 
-beforeAll(async () => {
+const server = useSandboxServer(() => {
   const organizations = [{ key: 'acme', data: acme }];
-  server = await serveSandboxes({
+  return {
     // Rate limiting has its own mount below; here it would only add retries.
     '/personio': createPersonioSandbox(
       { organizations, recorder },
@@ -37,11 +35,7 @@ beforeAll(async () => {
       { organizations, recorder },
       { burst: 1, perSecond: 1 },
     ),
-  });
-});
-
-afterAll(async () => {
-  await server.close();
+  };
 });
 
 beforeEach(() => {

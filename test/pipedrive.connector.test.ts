@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { ErrorCode } from '../lib/errors';
-import type { Listening } from '../lib/serve';
 import {
   createPipedriveSandbox,
   defaultPipedriveSettings,
@@ -19,26 +18,19 @@ import {
   drainPages as drain,
   sandboxAccount,
   sandboxDeps,
-  serveSandboxes,
+  useSandboxServer,
 } from './support/connectors';
 
 const acme = generateOrganization(ACME_SEED);
 const recorder = new RequestRecorder();
 const settings = defaultPipedriveSettings();
-let server: Listening;
 
-beforeAll(async () => {
-  server = await serveSandboxes({
-    '/pipedrive': createPipedriveSandbox(
-      { organizations: [{ key: 'acme', data: acme }], recorder },
-      settings,
-    ),
-  });
-});
-
-afterAll(async () => {
-  await server?.close();
-});
+const server = useSandboxServer(() => ({
+  '/pipedrive': createPipedriveSandbox(
+    { organizations: [{ key: 'acme', data: acme }], recorder },
+    settings,
+  ),
+}));
 
 function connector(
   credentials: Record<string, string> = sandboxCredentials.pipedrive('acme'),

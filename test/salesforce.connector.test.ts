@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { ErrorCode, ProviderError } from '../lib/errors';
 import { ProviderClient } from '../lib/http';
-import type { Listening } from '../lib/serve';
 import { Store } from '../lib/store/store';
 import {
   createSalesforceSandbox,
@@ -15,25 +14,25 @@ import { SalesforceCrmConnector } from '../subgraphs/crm/providers/salesforce/co
 import {
   drainPages as drain,
   sandboxDeps,
-  serveSandboxes,
   silentLogger as logger,
+  useSandboxServer,
 } from './support/connectors';
 
 const acme = generateOrganization(ACME_SEED);
 const org = renderSalesforceOrg('acme', 0, acme);
 const recorder = new RequestRecorder();
 const settings = defaultSalesforceSettings();
-let server: Listening;
 let store: Store;
 let tenantId: string;
 
+const server = useSandboxServer(() => ({
+  '/salesforce': createSalesforceSandbox(
+    { organizations: [{ key: 'acme', data: acme }], recorder },
+    settings,
+  ),
+}));
+
 beforeAll(async () => {
-  server = await serveSandboxes({
-    '/salesforce': createSalesforceSandbox(
-      { organizations: [{ key: 'acme', data: acme }], recorder },
-      settings,
-    ),
-  });
   store = await Store.open({
     sqlitePath: ':memory:',
     sandboxEnabled: false,
@@ -43,7 +42,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await server?.close();
   await store?.close();
 });
 

@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 
 import { ErrorCode, ProviderError } from '../lib/errors';
-import type { Listening } from '../lib/serve';
 import {
   ZendeskThrottle,
   createZendeskSandbox,
@@ -21,14 +20,13 @@ import {
   drain,
   sandboxAccount,
   sandboxDeps,
-  serveSandboxes,
+  useSandboxServer,
 } from './support/connectors';
 
 const acme = generateOrganization(ACME_SEED);
 const other = generateOrganization(OTHER_SEED);
 const recorder = new RequestRecorder();
 const throttle = new ZendeskThrottle();
-let server: Listening;
 
 function connector(
   credentials: Record<string, string> = sandboxCredentials.zendesk('acme'),
@@ -52,22 +50,16 @@ const requests = (path?: string) =>
 const ticketIdOf = (issueId: string) => String(zendeskTicketId(issueId));
 const sorted = (ids: string[]) => [...ids].sort();
 
-beforeAll(async () => {
-  server = await serveSandboxes({
-    '/zendesk': createZendeskSandbox({
-      organizations: [
-        { key: 'acme', data: acme },
-        { key: 'other', data: other },
-      ],
-      recorder,
-      throttle,
-    }),
-  });
-});
-
-afterAll(async () => {
-  await server.close();
-});
+const server = useSandboxServer(() => ({
+  '/zendesk': createZendeskSandbox({
+    organizations: [
+      { key: 'acme', data: acme },
+      { key: 'other', data: other },
+    ],
+    recorder,
+    throttle,
+  }),
+}));
 
 beforeEach(() => {
   recorder.clear();

@@ -1,4 +1,5 @@
 import express, { type RequestHandler } from 'express';
+import { afterAll, beforeAll } from 'vitest';
 
 import { ProviderClient } from '../../lib/http';
 import { createLogger, type Logger } from '../../lib/logger';
@@ -26,6 +27,31 @@ export function serveSandboxes(
     app.use(path, router);
   }
   return listen(app, { port: 0, host: '127.0.0.1' });
+}
+
+/**
+ * The sandbox server of one test file: `serveSandboxes(mounts())` started
+ * in `beforeAll` and closed in `afterAll`. Call it at the top level of the
+ * file; `origin` is readable once the server is up and throws before.
+ */
+export function useSandboxServer(
+  mounts: () => Record<string, RequestHandler>,
+): { readonly origin: string } {
+  let listening: Listening | undefined;
+  beforeAll(async () => {
+    listening = await serveSandboxes(mounts());
+  });
+  afterAll(async () => {
+    await listening?.close();
+  });
+  return {
+    get origin(): string {
+      if (!listening) {
+        throw new Error('the sandbox server starts in beforeAll');
+      }
+      return listening.origin;
+    },
+  };
 }
 
 /**
