@@ -1,14 +1,9 @@
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import DataLoader from 'dataloader';
-import express from 'express';
 import type * as GraphQLModule from 'graphql';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode, ProviderError } from '../lib/errors';
-import { ProviderClient } from '../lib/http';
-import { createLogger } from '../lib/logger';
 import { connectionFromPages } from '../lib/pagination';
 import type { Connection } from '../lib/pagination';
 import type { LinkedAccount } from '../lib/store/store';
@@ -20,6 +15,14 @@ import type { HrisConnector } from '../subgraphs/hris/connector';
 import type { Employee } from '../subgraphs/hris/models';
 import { BamboohrConnector } from '../subgraphs/hris/providers/bamboohr/connector';
 import { hrisSubgraph } from '../subgraphs/hris/subgraph';
+import {
+  rejection,
+  sandboxAccount,
+  sandboxDeps,
+  serveSandboxes,
+  silentLogger as logger,
+  useSandboxServer,
+} from './support/connectors';
 
 // @apollo/subgraph builds its schema with the CommonJS build of graphql;
 // executing that schema needs the same build.
@@ -27,34 +30,19 @@ const { graphql } = createRequire(import.meta.url)(
   'graphql',
 ) as typeof GraphQLModule;
 
-const logger = createLogger({ name: 'test', level: 'silent' });
 const acme = generateOrganization(ACME_SEED);
 const other = generateOrganization(OTHER_SEED);
 const recorder = new RequestRecorder();
-let server: Server;
-let baseUrl: string;
 
-beforeAll(async () => {
-  const app = express();
-  app.use(
-    '/bamboohr',
-    createBamboohrSandbox({
-      organizations: [
-        { key: 'acme', data: acme },
-        { key: 'other', data: other },
-      ],
-      recorder,
-    }),
-  );
-  server = await new Promise<Server>((resolve) => {
-    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
-  });
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/bamboohr`;
-});
-
-afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
-});
+const server = useSandboxServer(() => ({
+  '/bamboohr': createBamboohrSandbox({
+    organizations: [
+      { key: 'acme', data: acme },
+      { key: 'other', data: other },
+    ],
+    recorder,
+  }),
+}));
 
 beforeEach(() => {
   recorder.clear();
@@ -63,29 +51,17 @@ beforeEach(() => {
 function account(
   credentials: Record<string, string> = sandboxCredentials.bamboohr('acme'),
 ): LinkedAccount {
-  return {
-    id: 'la_test',
-    tenantId: 'tenant_test',
-    organizationId: 'org_test',
+  return sandboxAccount({
     category: 'hris',
     provider: 'bamboohr',
-    baseUrl,
+    baseUrl: `${server.origin}/bamboohr`,
     credentials,
-    status: 'ACTIVE',
-  } as LinkedAccount;
+  });
 }
 
 function connect(credentials?: Record<string, string>): BamboohrConnector {
-  return new BamboohrConnector(account(credentials), {
-    logger,
-    createClient: (options) =>
-      new ProviderClient({
-        provider: 'bamboohr',
-        baseUrl: options.baseUrl ?? baseUrl,
-        auth: options.auth,
-        logger,
-      }),
-  });
+  const linked = account(credentials);
+  return new BamboohrConnector(linked, sandboxDeps(linked));
 }
 
 /** Requests the sandbox saw, as `path?query` of interest. */
@@ -94,15 +70,6 @@ function seen(): Array<{ path: string; query: Record<string, unknown> }> {
     path: path.replace('/api/gateway.php/acme/v1', ''),
     query,
   }));
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error: unknown) {
-    return error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('listing employees', () => {
@@ -431,20 +398,14 @@ describe('failures', () => {
   it('answers a throttled burst with 503, Retry-After and the error header', async () => {
     // A bucket that never drains makes the burst limit exact whatever the
     // machine's load: three requests pass, the fourth is throttled.
-    const app = express();
-    app.use(
-      '/bamboohr',
-      createBamboohrSandbox(
+    const throttled = await serveSandboxes({
+      '/bamboohr': createBamboohrSandbox(
         { organizations: [{ key: 'other', data: other }], recorder },
         { burst: 3, perSecond: 0 },
       ),
-    );
-    const throttled = await new Promise<Server>((resolve) => {
-      const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
     });
     try {
-      const port = (throttled.address() as AddressInfo).port;
-      const url = `http://127.0.0.1:${port}/bamboohr/api/gateway.php/other/v1/meta/lists`;
+      const url = `${throttled.origin}/bamboohr/api/gateway.php/other/v1/meta/lists`;
       const headers = {
         accept: 'application/json',
         authorization: `Basic ${Buffer.from(
@@ -464,7 +425,7 @@ describe('failures', () => {
         /rate limit/i,
       );
     } finally {
-      await new Promise((resolve) => throttled.close(resolve));
+      await throttled.close();
     }
   });
 });

@@ -1,11 +1,5 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import express from 'express';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode, ProviderError } from '../lib/errors';
-import { ProviderClient } from '../lib/http';
-import { createLogger } from '../lib/logger';
-import type { LinkedAccount } from '../lib/store/store';
 import {
   createHibobSandbox,
   hibobEmployeeId,
@@ -16,37 +10,30 @@ import {
   HIBOB_FIELDS,
   HibobConnector,
 } from '../subgraphs/hris/providers/hibob/connector';
+import {
+  rejection,
+  sandboxAccount,
+  sandboxDeps,
+  useSandboxServer,
+} from './support/connectors';
 
-const logger = createLogger({ name: 'test', level: 'silent' });
 const acme = generateOrganization(ACME_SEED);
 const other = generateOrganization(OTHER_SEED);
 const recorder = new RequestRecorder();
-let server: Server;
-let origin: string;
 
-beforeAll(async () => {
+const server = useSandboxServer(() => {
   const organizations = [
     { key: 'acme', data: acme },
     { key: 'other', data: other },
   ];
-  const app = express();
-  app.use('/hibob', createHibobSandbox({ organizations, recorder }));
-  // One search a second: the second search of a second is throttled.
-  app.use(
-    '/hibob-throttled',
-    createHibobSandbox(
+  return {
+    '/hibob': createHibobSandbox({ organizations, recorder }),
+    // One search a second: the second search of a second is throttled.
+    '/hibob-throttled': createHibobSandbox(
       { organizations, recorder },
       { searchesPerWindow: 1, windowMs: 1_000 },
     ),
-  );
-  server = await new Promise<Server>((resolve) => {
-    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
-  });
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-
-afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
+  };
 });
 
 beforeEach(() => {
@@ -56,30 +43,14 @@ beforeEach(() => {
 function connect(
   options: { credentials?: Record<string, string>; mount?: string } = {},
 ): HibobConnector {
-  const baseUrl = `${origin}${options.mount ?? '/hibob'}`;
-  const account = {
+  const account = sandboxAccount({
     id: 'la_hibob',
-    tenantId: 'tenant_test',
-    organizationId: 'org_test',
     category: 'hris',
     provider: 'hibob',
-    baseUrl,
+    baseUrl: `${server.origin}${options.mount ?? '/hibob'}`,
     credentials: options.credentials ?? sandboxCredentials.hibob('acme'),
-    status: 'ACTIVE',
-  } as LinkedAccount;
-  return new HibobConnector(account, {
-    logger,
-    createClient: (client) =>
-      new ProviderClient({
-        provider: 'hibob',
-        baseUrl: client.baseUrl ?? baseUrl,
-        auth: client.auth,
-        logger,
-        ...(client.rateLimitDelayMs
-          ? { rateLimitDelayMs: client.rateLimitDelayMs }
-          : {}),
-      }),
   });
+  return new HibobConnector(account, sandboxDeps(account));
 }
 
 interface SearchBody {
@@ -94,15 +65,6 @@ function searches(): SearchBody[] {
     .of('hibob')
     .filter((request) => request.path === '/v1/people/search')
     .map((request) => request.body as SearchBody);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error: unknown) {
-    return error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('listing HiBob employees', () => {

@@ -1,12 +1,6 @@
-import express from 'express';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { ErrorCode, ProviderError } from '../lib/errors';
-import { ProviderClient } from '../lib/http';
-import { createLogger } from '../lib/logger';
-import type { Page } from '../lib/pagination';
-import { listen, type Listening } from '../lib/serve';
-import type { LinkedAccount } from '../lib/store/store';
 import { createHubspotSandbox } from '../sandbox/providers/hubspot';
 import {
   ACME_SEED,
@@ -17,6 +11,12 @@ import {
 import { RequestRecorder, sandboxCredentials } from '../sandbox/types';
 import { HubspotCrmConnector } from '../subgraphs/crm/providers/hubspot/connector';
 import {
+  drain,
+  sandboxAccount,
+  sandboxDeps,
+  useSandboxServer,
+} from './support/connectors';
+import {
   graphql,
   SANDBOX,
   startTestSystem,
@@ -26,49 +26,19 @@ import {
 const acme = generateOrganization(ACME_SEED);
 const other = generateOrganization(OTHER_SEED);
 const recorder = new RequestRecorder();
-const logger = createLogger({ name: 'test', level: 'silent' });
-let server: Listening;
 
 function connector(
   credentials: Record<string, string> = sandboxCredentials.hubspot('acme'),
 ): HubspotCrmConnector {
-  const account: LinkedAccount = {
+  const account = sandboxAccount({
     id: 'la_crm',
-    tenantId: 'tenant_test',
     organizationId: 'org_acme',
     category: 'crm',
     provider: 'hubspot',
     baseUrl: `${server.origin}/hubspot`,
     credentials,
-    status: 'ACTIVE',
-  };
-  return new HubspotCrmConnector(account, {
-    logger,
-    createClient: (options) =>
-      new ProviderClient({
-        provider: 'hubspot',
-        baseUrl: options.baseUrl ?? account.baseUrl,
-        auth: options.auth,
-        logger,
-      }),
   });
-}
-
-/** Follows native pages to the end, the way connectionFromPages does. */
-async function drain<T>(
-  fetchPage: (cursor: string | null) => Promise<Page<T>>,
-): Promise<T[]> {
-  const items: T[] = [];
-  let cursor: string | null = null;
-  for (let pages = 0; pages < 1_000; pages += 1) {
-    const page = await fetchPage(cursor);
-    items.push(...page.items);
-    if (page.nextCursor === null) {
-      return items;
-    }
-    cursor = page.nextCursor;
-  }
-  throw new Error('listing did not end');
+  return new HubspotCrmConnector(account, sandboxDeps(account));
 }
 
 const sorted = (ids: string[]) => [...ids].sort();
@@ -82,24 +52,15 @@ function ownerIdOf(org: SeedOrganization, email: string): string {
   return String(41_000_000 + Number(employee.id));
 }
 
-beforeAll(async () => {
-  const app = express();
-  app.use(
-    '/hubspot',
-    createHubspotSandbox({
-      organizations: [
-        { key: 'acme', data: acme },
-        { key: 'other', data: other },
-      ],
-      recorder,
-    }),
-  );
-  server = await listen(app, { port: 0, host: '127.0.0.1' });
-});
-
-afterAll(async () => {
-  await server.close();
-});
+const server = useSandboxServer(() => ({
+  '/hubspot': createHubspotSandbox({
+    organizations: [
+      { key: 'acme', data: acme },
+      { key: 'other', data: other },
+    ],
+    recorder,
+  }),
+}));
 
 beforeEach(() => {
   recorder.clear();

@@ -1,12 +1,6 @@
-import express from 'express';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 
 import { ErrorCode, ProviderError } from '../lib/errors';
-import { ProviderClient } from '../lib/http';
-import { createLogger } from '../lib/logger';
-import type { Page } from '../lib/pagination';
-import { listen, type Listening } from '../lib/serve';
-import type { LinkedAccount } from '../lib/store/store';
 import { createJiraSandbox, jiraAccountId } from '../sandbox/providers/jira';
 import { ACME_SEED, OTHER_SEED, generateOrganization } from '../sandbox/seed';
 import { RequestRecorder, sandboxCredentials } from '../sandbox/types';
@@ -14,54 +8,30 @@ import {
   JiraTicketingConnector,
   modifiedAfterLiteral,
 } from '../subgraphs/ticketing/providers/jira/connector';
+import {
+  drain,
+  sandboxAccount,
+  sandboxDeps,
+  useSandboxServer,
+} from './support/connectors';
 
 const acme = generateOrganization(ACME_SEED);
 const other = generateOrganization(OTHER_SEED);
 const recorder = new RequestRecorder();
-const logger = createLogger({ name: 'test', level: 'silent' });
-let server: Listening;
 
 function connector(
   credentials: Record<string, string> = sandboxCredentials.jira('acme'),
   site = 'acme',
 ): JiraTicketingConnector {
-  const account: LinkedAccount = {
+  const account = sandboxAccount({
     id: 'la_ticketing',
-    tenantId: 'tenant_test',
     organizationId: 'org_acme',
     category: 'ticketing',
     provider: 'jira',
     baseUrl: `${server.origin}/jira/${site}`,
     credentials,
-    status: 'ACTIVE',
-  };
-  return new JiraTicketingConnector(account, {
-    logger,
-    createClient: (options) =>
-      new ProviderClient({
-        provider: 'jira',
-        baseUrl: options.baseUrl ?? account.baseUrl,
-        auth: options.auth,
-        logger,
-      }),
   });
-}
-
-/** Follows native pages to the end, the way connectionFromPages does. */
-async function drain<T>(
-  fetchPage: (cursor: string | null) => Promise<Page<T>>,
-): Promise<T[]> {
-  const items: T[] = [];
-  let cursor: string | null = null;
-  for (let pages = 0; pages < 1_000; pages += 1) {
-    const page = await fetchPage(cursor);
-    items.push(...page.items);
-    if (page.nextCursor === null) {
-      return items;
-    }
-    cursor = page.nextCursor;
-  }
-  throw new Error('listing did not end');
+  return new JiraTicketingConnector(account, sandboxDeps(account));
 }
 
 const sorted = (ids: string[]) => [...ids].sort();
@@ -72,24 +42,15 @@ const requests = (path?: string) =>
 const bodyOf = (index: number, path: string) =>
   requests(path)[index]?.body as Record<string, unknown>;
 
-beforeAll(async () => {
-  const app = express();
-  app.use(
-    '/jira',
-    createJiraSandbox({
-      organizations: [
-        { key: 'acme', data: acme },
-        { key: 'other', data: other },
-      ],
-      recorder,
-    }),
-  );
-  server = await listen(app, { port: 0, host: '127.0.0.1' });
-});
-
-afterAll(async () => {
-  await server.close();
-});
+const server = useSandboxServer(() => ({
+  '/jira': createJiraSandbox({
+    organizations: [
+      { key: 'acme', data: acme },
+      { key: 'other', data: other },
+    ],
+    recorder,
+  }),
+}));
 
 beforeEach(() => {
   recorder.clear();

@@ -1,12 +1,6 @@
-import express from 'express';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 
 import { ErrorCode, ProviderError } from '../lib/errors';
-import { ProviderClient } from '../lib/http';
-import { createLogger } from '../lib/logger';
-import type { Page } from '../lib/pagination';
-import { listen, type Listening } from '../lib/serve';
-import type { LinkedAccount } from '../lib/store/store';
 import {
   LinearThrottle,
   createLinearSandbox,
@@ -20,53 +14,30 @@ import {
 } from '../sandbox/seed';
 import { RequestRecorder, sandboxCredentials } from '../sandbox/types';
 import { LinearTicketingConnector } from '../subgraphs/ticketing/providers/linear/connector';
+import {
+  drain,
+  sandboxAccount,
+  sandboxDeps,
+  useSandboxServer,
+} from './support/connectors';
 
 const acme = generateOrganization(ACME_SEED);
 const other = generateOrganization(OTHER_SEED);
 const recorder = new RequestRecorder();
 const throttle = new LinearThrottle();
-const logger = createLogger({ name: 'test', level: 'silent' });
-let server: Listening;
 
 function connector(
   credentials: Record<string, string> = sandboxCredentials.linear('acme'),
 ): LinearTicketingConnector {
-  const linked: LinkedAccount = {
+  const linked = sandboxAccount({
     id: 'la_ticketing',
-    tenantId: 'tenant_test',
     organizationId: 'org_acme',
     category: 'ticketing',
     provider: 'linear',
     baseUrl: `${server.origin}/linear`,
     credentials,
-    status: 'ACTIVE',
-  };
-  return new LinearTicketingConnector(linked, {
-    logger,
-    createClient: (options) =>
-      new ProviderClient({
-        provider: 'linear',
-        baseUrl: options.baseUrl ?? linked.baseUrl,
-        auth: options.auth,
-        logger,
-      }),
   });
-}
-
-async function drain<T>(
-  fetchPage: (cursor: string | null) => Promise<Page<T>>,
-): Promise<T[]> {
-  const items: T[] = [];
-  let cursor: string | null = null;
-  for (let pages = 0; pages < 1_000; pages += 1) {
-    const page = await fetchPage(cursor);
-    items.push(...page.items);
-    if (page.nextCursor === null) {
-      return items;
-    }
-    cursor = page.nextCursor;
-  }
-  throw new Error('listing did not end');
+  return new LinearTicketingConnector(linked, sandboxDeps(linked));
 }
 
 interface GraphQLBody {
@@ -79,25 +50,16 @@ const issueIdOf = (seedId: string) => linearId('issue', seedId);
 const userIdOf = (seedId: string) => linearId('user', seedId);
 const sorted = (ids: string[]) => [...ids].sort();
 
-beforeAll(async () => {
-  const app = express();
-  app.use(
-    '/linear',
-    createLinearSandbox({
-      organizations: [
-        { key: 'acme', data: acme },
-        { key: 'other', data: other },
-      ],
-      recorder,
-      throttle,
-    }),
-  );
-  server = await listen(app, { port: 0, host: '127.0.0.1' });
-});
-
-afterAll(async () => {
-  await server.close();
-});
+const server = useSandboxServer(() => ({
+  '/linear': createLinearSandbox({
+    organizations: [
+      { key: 'acme', data: acme },
+      { key: 'other', data: other },
+    ],
+    recorder,
+    throttle,
+  }),
+}));
 
 beforeEach(() => {
   recorder.clear();

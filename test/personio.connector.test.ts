@@ -1,11 +1,5 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import express from 'express';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode, ProviderError } from '../lib/errors';
-import { ProviderClient } from '../lib/http';
-import { createLogger } from '../lib/logger';
-import type { LinkedAccount } from '../lib/store/store';
 import {
   createPersonioSandbox,
   personioEmployeeId,
@@ -18,37 +12,30 @@ import {
   PersonioConnector,
 } from '../subgraphs/hris/providers/personio/connector';
 import { AccessTokenCache } from '../subgraphs/hris/providers/personio/token';
+import {
+  rejection,
+  sandboxAccount,
+  sandboxDeps,
+  useSandboxServer,
+} from './support/connectors';
 
-const logger = createLogger({ name: 'test', level: 'silent' });
 const acme = generateOrganization(ACME_SEED);
 const recorder = new RequestRecorder();
-let server: Server;
-let origin: string;
 
-beforeAll(async () => {
+const server = useSandboxServer(() => {
   const organizations = [{ key: 'acme', data: acme }];
-  const app = express();
-  // Rate limiting has its own mount below; here it would only add retries.
-  app.use(
-    '/personio',
-    createPersonioSandbox({ organizations, recorder }, { burst: 10_000 }),
-  );
-  // A bucket of one, refilled once a second: back-to-back listings throttle.
-  app.use(
-    '/personio-throttled',
-    createPersonioSandbox(
+  return {
+    // Rate limiting has its own mount below; here it would only add retries.
+    '/personio': createPersonioSandbox(
+      { organizations, recorder },
+      { burst: 10_000 },
+    ),
+    // A bucket of one, refilled once a second: back-to-back listings throttle.
+    '/personio-throttled': createPersonioSandbox(
       { organizations, recorder },
       { burst: 1, perSecond: 1 },
     ),
-  );
-  server = await new Promise<Server>((resolve) => {
-    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
-  });
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-
-afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
+  };
 });
 
 beforeEach(() => {
@@ -63,49 +50,22 @@ function connect(
     accountId?: string;
   } = {},
 ): PersonioConnector {
-  const baseUrl = `${origin}${options.mount ?? '/personio'}`;
-  const account = {
+  const account = sandboxAccount({
     id: options.accountId ?? 'la_personio',
-    tenantId: 'tenant_test',
-    organizationId: 'org_test',
     category: 'hris',
     provider: 'personio',
-    baseUrl,
+    baseUrl: `${server.origin}${options.mount ?? '/personio'}`,
     credentials: options.credentials ?? sandboxCredentials.personio('acme'),
-    status: 'ACTIVE',
-  } as LinkedAccount;
-  return new PersonioConnector(
-    account,
-    {
-      logger,
-      createClient: (client) =>
-        new ProviderClient({
-          provider: 'personio',
-          baseUrl: client.baseUrl ?? baseUrl,
-          auth: client.auth,
-          logger,
-          ...(client.rateLimitDelayMs
-            ? { rateLimitDelayMs: client.rateLimitDelayMs }
-            : {}),
-        }),
-    },
-    { tokens: options.tokens ?? new AccessTokenCache() },
-  );
+  });
+  return new PersonioConnector(account, sandboxDeps(account), {
+    tokens: options.tokens ?? new AccessTokenCache(),
+  });
 }
 
 function calls(path?: string) {
   return recorder
     .of('personio')
     .filter((request) => path === undefined || request.path === path);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error: unknown) {
-    return error;
-  }
-  throw new Error('expected a rejection');
 }
 
 const ids = acme.employees.map((e) => String(personioEmployeeId(e.id)));
@@ -298,7 +258,7 @@ describe('the Personio access token', () => {
     const [issued] = calls('/v2/auth/token');
     expect(issued).toBeDefined();
     // Learn the token the way the sandbox handed it out, then revoke it.
-    const answer = await fetch(`${origin}/personio/v2/auth/token`, {
+    const answer = await fetch(`${server.origin}/personio/v2/auth/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({
@@ -310,7 +270,7 @@ describe('the Personio access token', () => {
     const { access_token: token } = (await answer.json()) as {
       access_token: string;
     };
-    await fetch(`${origin}/personio/v2/auth/revoke`, {
+    await fetch(`${server.origin}/personio/v2/auth/revoke`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ token }),

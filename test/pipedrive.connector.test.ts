@@ -1,12 +1,6 @@
-import express from 'express';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { ErrorCode } from '../lib/errors';
-import { ProviderClient } from '../lib/http';
-import { createLogger } from '../lib/logger';
-import type { Page } from '../lib/pagination';
-import { listen, type Listening } from '../lib/serve';
-import type { LinkedAccount } from '../lib/store/store';
 import {
   createPipedriveSandbox,
   defaultPipedriveSettings,
@@ -20,67 +14,39 @@ import {
   mapPerson,
   parseTime,
 } from '../subgraphs/crm/providers/pipedrive/mapping';
+import {
+  drainPages as drain,
+  sandboxAccount,
+  sandboxDeps,
+  useSandboxServer,
+} from './support/connectors';
 
 const acme = generateOrganization(ACME_SEED);
 const recorder = new RequestRecorder();
 const settings = defaultPipedriveSettings();
-const logger = createLogger({ name: 'test', level: 'silent' });
-let server: Listening;
 
-beforeAll(async () => {
-  const app = express();
-  app.use(
-    '/pipedrive',
-    createPipedriveSandbox(
-      { organizations: [{ key: 'acme', data: acme }], recorder },
-      settings,
-    ),
-  );
-  server = await listen(app, { port: 0, host: '127.0.0.1' });
-});
-
-afterAll(async () => {
-  await server?.close();
-});
+const server = useSandboxServer(() => ({
+  '/pipedrive': createPipedriveSandbox(
+    { organizations: [{ key: 'acme', data: acme }], recorder },
+    settings,
+  ),
+}));
 
 function connector(
   credentials: Record<string, string> = sandboxCredentials.pipedrive('acme'),
 ): PipedriveCrmConnector {
-  const account: LinkedAccount = {
+  const account = sandboxAccount({
     id: 'la_pipedrive',
-    tenantId: 'tenant_test',
     organizationId: 'org_acme',
     category: 'crm',
     provider: 'pipedrive',
     baseUrl: `${server.origin}/pipedrive`,
     credentials,
-    status: 'ACTIVE',
-  };
-  return new PipedriveCrmConnector(account, {
-    logger,
-    createClient: (options) =>
-      new ProviderClient({
-        provider: 'pipedrive',
-        baseUrl: options.baseUrl ?? account.baseUrl,
-        auth: options.auth,
-        logger,
-        maxAttempts: 2,
-      }),
   });
-}
-
-async function drain<T>(
-  fetchPage: (cursor: string | null) => Promise<Page<T>>,
-): Promise<{ items: T[]; pages: number }> {
-  const items: T[] = [];
-  let cursor: string | null = null;
-  for (let pages = 1; pages < 1_000; pages += 1) {
-    const page = await fetchPage(cursor);
-    items.push(...page.items);
-    if (page.nextCursor === null) return { items, pages };
-    cursor = page.nextCursor;
-  }
-  throw new Error('listing did not end');
+  return new PipedriveCrmConnector(
+    account,
+    sandboxDeps(account, { maxAttempts: 2 }),
+  );
 }
 
 const requests = () => recorder.of('pipedrive');

@@ -1,11 +1,7 @@
-import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { ErrorCode, ProviderError } from '../lib/errors';
 import { ProviderClient } from '../lib/http';
-import { createLogger } from '../lib/logger';
-import type { Page } from '../lib/pagination';
-import { listen, type Listening } from '../lib/serve';
 import { Store } from '../lib/store/store';
 import {
   createSalesforceSandbox,
@@ -15,26 +11,28 @@ import {
 import { ACME_SEED, generateOrganization } from '../sandbox/seed';
 import { RequestRecorder, sandboxCredentials } from '../sandbox/types';
 import { SalesforceCrmConnector } from '../subgraphs/crm/providers/salesforce/connector';
+import {
+  drainPages as drain,
+  sandboxDeps,
+  silentLogger as logger,
+  useSandboxServer,
+} from './support/connectors';
 
 const acme = generateOrganization(ACME_SEED);
 const org = renderSalesforceOrg('acme', 0, acme);
 const recorder = new RequestRecorder();
 const settings = defaultSalesforceSettings();
-const logger = createLogger({ name: 'test', level: 'silent' });
-let server: Listening;
 let store: Store;
 let tenantId: string;
 
+const server = useSandboxServer(() => ({
+  '/salesforce': createSalesforceSandbox(
+    { organizations: [{ key: 'acme', data: acme }], recorder },
+    settings,
+  ),
+}));
+
 beforeAll(async () => {
-  const app = express();
-  app.use(
-    '/salesforce',
-    createSalesforceSandbox(
-      { organizations: [{ key: 'acme', data: acme }], recorder },
-      settings,
-    ),
-  );
-  server = await listen(app, { port: 0, host: '127.0.0.1' });
   store = await Store.open({
     sqlitePath: ':memory:',
     sandboxEnabled: false,
@@ -44,7 +42,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await server?.close();
   await store?.close();
 });
 
@@ -72,39 +69,17 @@ type Link = Awaited<ReturnType<typeof link>>;
 async function connector(linked: Link): Promise<SalesforceCrmConnector> {
   const account = await store.getLinkedAccount(linked.id, linked.owner);
   if (!account) throw new Error('linked account vanished');
-  return new SalesforceCrmConnector(account, {
-    logger,
-    createClient: (options) =>
-      new ProviderClient({
-        provider: 'salesforce',
-        baseUrl: options.baseUrl ?? account.baseUrl,
-        auth: options.auth,
-        logger,
-        ...(options.classifyError
-          ? { classifyError: options.classifyError }
-          : {}),
-      }),
-    linkedAccount: {
-      updateCredentials: (credentials) =>
-        store.updateCredentials(account.id, credentials),
-      markRelinkNeeded: () =>
-        store.setLinkedAccountStatus(account.id, 'RELINK_NEEDED'),
-    },
-  });
-}
-
-async function drain<T>(
-  fetchPage: (cursor: string | null) => Promise<Page<T>>,
-): Promise<{ items: T[]; pages: number }> {
-  const items: T[] = [];
-  let cursor: string | null = null;
-  for (let pages = 1; pages < 1_000; pages += 1) {
-    const page = await fetchPage(cursor);
-    items.push(...page.items);
-    if (page.nextCursor === null) return { items, pages };
-    cursor = page.nextCursor;
-  }
-  throw new Error('listing did not end');
+  return new SalesforceCrmConnector(
+    account,
+    sandboxDeps(account, {
+      linkedAccount: {
+        updateCredentials: (credentials) =>
+          store.updateCredentials(account.id, credentials),
+        markRelinkNeeded: () =>
+          store.setLinkedAccountStatus(account.id, 'RELINK_NEEDED'),
+      },
+    }),
+  );
 }
 
 const tokenCalls = () =>

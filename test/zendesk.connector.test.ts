@@ -1,12 +1,6 @@
-import express from 'express';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 
 import { ErrorCode, ProviderError } from '../lib/errors';
-import { ProviderClient } from '../lib/http';
-import { createLogger } from '../lib/logger';
-import type { Page } from '../lib/pagination';
-import { listen, type Listening } from '../lib/serve';
-import type { LinkedAccount } from '../lib/store/store';
 import {
   ZendeskThrottle,
   createZendeskSandbox,
@@ -22,54 +16,31 @@ import {
 } from '../sandbox/seed';
 import { RequestRecorder, sandboxCredentials } from '../sandbox/types';
 import { ZendeskTicketingConnector } from '../subgraphs/ticketing/providers/zendesk/connector';
+import {
+  drain,
+  sandboxAccount,
+  sandboxDeps,
+  useSandboxServer,
+} from './support/connectors';
 
 const acme = generateOrganization(ACME_SEED);
 const other = generateOrganization(OTHER_SEED);
 const recorder = new RequestRecorder();
 const throttle = new ZendeskThrottle();
-const logger = createLogger({ name: 'test', level: 'silent' });
-let server: Listening;
 
 function connector(
   credentials: Record<string, string> = sandboxCredentials.zendesk('acme'),
   account = 'acme',
 ): ZendeskTicketingConnector {
-  const linked: LinkedAccount = {
+  const linked = sandboxAccount({
     id: 'la_ticketing',
-    tenantId: 'tenant_test',
     organizationId: 'org_acme',
     category: 'ticketing',
     provider: 'zendesk',
     baseUrl: `${server.origin}/zendesk/${account}`,
     credentials,
-    status: 'ACTIVE',
-  };
-  return new ZendeskTicketingConnector(linked, {
-    logger,
-    createClient: (options) =>
-      new ProviderClient({
-        provider: 'zendesk',
-        baseUrl: options.baseUrl ?? linked.baseUrl,
-        auth: options.auth,
-        logger,
-      }),
   });
-}
-
-async function drain<T>(
-  fetchPage: (cursor: string | null) => Promise<Page<T>>,
-): Promise<T[]> {
-  const items: T[] = [];
-  let cursor: string | null = null;
-  for (let pages = 0; pages < 1_000; pages += 1) {
-    const page = await fetchPage(cursor);
-    items.push(...page.items);
-    if (page.nextCursor === null) {
-      return items;
-    }
-    cursor = page.nextCursor;
-  }
-  throw new Error('listing did not end');
+  return new ZendeskTicketingConnector(linked, sandboxDeps(linked));
 }
 
 const requests = (path?: string) =>
@@ -79,25 +50,16 @@ const requests = (path?: string) =>
 const ticketIdOf = (issueId: string) => String(zendeskTicketId(issueId));
 const sorted = (ids: string[]) => [...ids].sort();
 
-beforeAll(async () => {
-  const app = express();
-  app.use(
-    '/zendesk',
-    createZendeskSandbox({
-      organizations: [
-        { key: 'acme', data: acme },
-        { key: 'other', data: other },
-      ],
-      recorder,
-      throttle,
-    }),
-  );
-  server = await listen(app, { port: 0, host: '127.0.0.1' });
-});
-
-afterAll(async () => {
-  await server.close();
-});
+const server = useSandboxServer(() => ({
+  '/zendesk': createZendeskSandbox({
+    organizations: [
+      { key: 'acme', data: acme },
+      { key: 'other', data: other },
+    ],
+    recorder,
+    throttle,
+  }),
+}));
 
 beforeEach(() => {
   recorder.clear();

@@ -1,3 +1,4 @@
+import { clampLimit } from '../../../lib/batching';
 import { ErrorCode, tributaryError } from '../../../lib/errors';
 import type { Page } from '../../../lib/pagination';
 
@@ -5,7 +6,7 @@ import type { Page } from '../../../lib/pagination';
  * Paging helpers shared by HRIS connectors whose provider answers a whole
  * list at once (HiBob people search, Personio `updated_since`) or pages by
  * offset (Personio): the connector's cursor is then `offset:<n>`, the index
- * of the next item.
+ * of the next item. The same lists answer lookups by remote id.
  */
 
 const OFFSET_CURSOR = /^offset:(\d+)$/;
@@ -32,11 +33,6 @@ export function offsetCursor(offset: number): string {
   return `offset:${offset}`;
 }
 
-/** `limit` as an integer from 1 to `max`. */
-export function clampLimit(limit: number, max: number): number {
-  return Math.min(Math.max(1, Math.floor(limit)), max);
-}
-
 /**
  * One page of a list already in memory: `limit` items (at most `max`) from
  * the cursor's offset; `nextCursor` is null on the last page.
@@ -54,37 +50,14 @@ export function pageInMemory<T>(
   };
 }
 
-/** `items` in consecutive chunks of at most `size`. */
-export function chunks<T>(items: readonly T[], size: number): T[][] {
-  const result: T[][] = [];
-  for (let start = 0; start < items.length; start += size) {
-    result.push(items.slice(start, start + size));
-  }
-  return result;
-}
-
 /**
- * `task` over every item with at most `concurrency` running at once,
- * results in item order: for providers that read one record per call, so a
- * batch of ids never becomes a burst the provider's rate limit answers
- * with 429.
+ * Entities of a list already in memory by remote id, in the order of
+ * `ids`: null for an id the list does not hold, as the loaders expect.
  */
-export async function mapConcurrently<T, R>(
+export function byRemoteIds<T extends { remoteId: string }>(
   items: readonly T[],
-  concurrency: number,
-  task: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next;
-      next += 1;
-      results[index] = await task(items[index] as T);
-    }
-  };
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, items.length) }, worker),
-  );
-  return results;
+  ids: readonly string[],
+): (T | null)[] {
+  const byId = new Map(items.map((item) => [item.remoteId, item]));
+  return ids.map((id) => byId.get(id) ?? null);
 }

@@ -28,6 +28,7 @@
  */
 import type { z } from 'zod';
 
+import { chunk } from '../../../../lib/batching';
 import {
   ErrorCode,
   ProviderError,
@@ -180,14 +181,6 @@ interface Row {
 
 function clamp(limit: number, max: number): number {
   return Math.max(1, Math.min(Math.trunc(limit), max));
-}
-
-function chunk<T>(items: readonly T[], size: number): T[][] {
-  const chunks: T[][] = [];
-  for (let start = 0; start < items.length; start += size) {
-    chunks.push(items.slice(start, start + size));
-  }
-  return chunks;
 }
 
 /**

@@ -31,6 +31,7 @@
  * the stage name comes from `GET /api/v2/stages`. Leads carry the name and
  * email of the person they link to, read in one `ids` call per page.
  */
+import { chunk } from '../../../../lib/batching';
 import { ErrorCode, ProviderError } from '../../../../lib/errors';
 import type { ProviderClient } from '../../../../lib/http';
 import type { Logger } from '../../../../lib/logger';
@@ -90,14 +91,6 @@ interface Envelope {
 
 function clamp(limit: number): number {
   return Math.max(1, Math.min(Math.trunc(limit), MAX_LIMIT));
-}
-
-function chunk<T>(items: readonly T[], size: number): T[][] {
-  const chunks: T[][] = [];
-  for (let start = 0; start < items.length; start += size) {
-    chunks.push(items.slice(start, start + size));
-  }
-  return chunks;
 }
 
 function records(body: Envelope | null): PipedriveRecord[] {

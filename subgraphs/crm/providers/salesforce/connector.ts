@@ -42,6 +42,7 @@
  * `ParentId` key prefix says whether it hangs on an account, a contact or
  * an opportunity).
  */
+import { chunk } from '../../../../lib/batching';
 import {
   ErrorCode,
   ProviderError,
@@ -112,14 +113,6 @@ interface TokenResponse {
   refresh_token?: string;
   instance_url?: string;
   issued_at?: string;
-}
-
-function chunk<T>(items: readonly T[], size: number): T[][] {
-  const chunks: T[][] = [];
-  for (let start = 0; start < items.length; start += size) {
-    chunks.push(items.slice(start, start + size));
-  }
-  return chunks;
 }
 
 /** A SOQL string literal (SOQL reference, "Quoted String Escape Sequences"). */

@@ -26,11 +26,8 @@
  * - Get Company Information, `GET /v1/company_information`: the company.
  */
 import { z } from 'zod';
-import {
-  ErrorCode,
-  ProviderError,
-  tributaryError,
-} from '../../../../lib/errors';
+import { chunk, clampLimit } from '../../../../lib/batching';
+import { ErrorCode, ProviderError } from '../../../../lib/errors';
 import type { ProviderClient } from '../../../../lib/http';
 import type { Logger } from '../../../../lib/logger';
 import type { Page } from '../../../../lib/pagination';
@@ -49,6 +46,7 @@ import type {
   Location,
   Team,
 } from '../../models';
+import { byRemoteIds, offsetCursor, offsetOf } from '../paging';
 import {
   changedEmployeesResponseSchema,
   changedEntries,
@@ -119,41 +117,17 @@ interface MutableTables extends EmployeeTables {
   compensation: BambooCompensationRow[];
 }
 
-const OFFSET_CURSOR = /^offset:(\d+)$/;
-
-function offsetOf(cursor: string | null): number {
-  if (cursor === null) {
-    return 0;
-  }
-  const match = OFFSET_CURSOR.exec(cursor);
-  if (!match) {
-    throw tributaryError(
-      ErrorCode.BAD_USER_INPUT,
-      '"after" belongs to another listing.',
-    );
-  }
-  return Number(match[1]);
-}
-
-function clamp(limit: number, max: number): number {
-  return Math.min(Math.max(1, Math.floor(limit)), max);
-}
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const result: T[][] = [];
-  for (let start = 0; start < items.length; start += size) {
-    result.push(items.slice(start, start + size));
-  }
-  return result;
-}
-
-/** A page over a list already in memory: the cursor is an offset. */
+/**
+ * A page over a list already in memory: the cursor is an offset. Unlike
+ * `pageInMemory`, the limit is not capped: team and location lists are
+ * short, and a page takes what the caller asked for.
+ */
 function pageOf<T>(items: readonly T[], args: PageArgs): Page<T> {
   const offset = offsetOf(args.cursor);
   const end = Math.min(items.length, offset + Math.max(1, args.limit));
   return {
     items: items.slice(offset, end),
-    nextCursor: end < items.length ? `offset:${end}` : null,
+    nextCursor: end < items.length ? offsetCursor(end) : null,
   };
 }
 
@@ -248,7 +222,7 @@ export class BamboohrConnector implements HrisConnector {
     }
     const limit = args.workEmail
       ? BAMBOOHR_MAX_PAGE_SIZE
-      : clamp(args.limit, BAMBOOHR_MAX_PAGE_SIZE);
+      : clampLimit(args.limit, BAMBOOHR_MAX_PAGE_SIZE);
     const body = await this.get(listEmployeesResponseSchema, {
       path: '/employees',
       route: '/v1/employees',
@@ -295,7 +269,7 @@ export class BamboohrConnector implements HrisConnector {
     const offset = offsetOf(args.cursor);
     const limit = readAhead
       ? BAMBOOHR_MAX_IDS_PER_CALL
-      : clamp(args.limit, BAMBOOHR_MAX_IDS_PER_CALL);
+      : clampLimit(args.limit, BAMBOOHR_MAX_IDS_PER_CALL);
     const slice = ids.slice(offset, offset + limit);
     const records =
       slice.length === 0 ? [] : await this.recordsByIds(slice, status);
@@ -318,8 +292,8 @@ export class BamboohrConnector implements HrisConnector {
   ): Promise<(Employee | null)[]> {
     const wanted = [...new Set(ids)].filter((id) => /^\d+$/.test(id));
     const batches = await Promise.all(
-      chunks(wanted, BAMBOOHR_MAX_IDS_PER_CALL).map((chunk) =>
-        this.recordsByIds(chunk),
+      chunk(wanted, BAMBOOHR_MAX_IDS_PER_CALL).map((part) =>
+        this.recordsByIds(part),
       ),
     );
     const byId = new Map(
@@ -411,10 +385,7 @@ export class BamboohrConnector implements HrisConnector {
   }
 
   async fetchTeamsByIds(ids: readonly string[]): Promise<(Team | null)[]> {
-    const teams = new Map(
-      mapTeams(await this.lists()).map((team) => [team.remoteId, team]),
-    );
-    return ids.map((id) => teams.get(id) ?? null);
+    return byRemoteIds(mapTeams(await this.lists()), ids);
   }
 
   /**
@@ -459,13 +430,7 @@ export class BamboohrConnector implements HrisConnector {
   async fetchLocationsByIds(
     ids: readonly string[],
   ): Promise<(Location | null)[]> {
-    const locations = new Map(
-      mapLocations(await this.lists()).map((location) => [
-        location.remoteId,
-        location,
-      ]),
-    );
-    return ids.map((id) => locations.get(id) ?? null);
+    return byRemoteIds(mapLocations(await this.lists()), ids);
   }
 
   /** Get Company Information; the remote id is the company domain. */

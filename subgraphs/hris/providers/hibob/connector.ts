@@ -34,6 +34,7 @@
  *   TODO(issue 3): employments from the Employee Tables bulk reads.
  */
 import { z } from 'zod';
+import { chunk } from '../../../../lib/batching';
 import {
   ErrorCode,
   ProviderError,
@@ -57,7 +58,7 @@ import type {
   Location,
   Team,
 } from '../../models';
-import { chunks, pageInMemory } from '../paging';
+import { byRemoteIds, pageInMemory } from '../paging';
 import {
   compareIds,
   hibobLocations,
@@ -245,10 +246,7 @@ export class HibobConnector implements HrisConnector {
   }
 
   async fetchTeamsByIds(ids: readonly string[]): Promise<(Team | null)[]> {
-    const teams = new Map(
-      hibobTeams(await this.roster()).map((team) => [team.remoteId, team]),
-    );
-    return ids.map((id) => teams.get(id) ?? null);
+    return byRemoteIds(hibobTeams(await this.roster()), ids);
   }
 
   /** Bob's department list is flat as the people API shows it. */
@@ -267,13 +265,7 @@ export class HibobConnector implements HrisConnector {
   async fetchLocationsByIds(
     ids: readonly string[],
   ): Promise<(Location | null)[]> {
-    const locations = new Map(
-      hibobLocations(await this.roster()).map((location) => [
-        location.remoteId,
-        location,
-      ]),
-    );
-    return ids.map((id) => locations.get(id) ?? null);
+    return byRemoteIds(hibobLocations(await this.roster()), ids);
   }
 
   async fetchCompany(): Promise<Company | null> {
@@ -308,8 +300,8 @@ export class HibobConnector implements HrisConnector {
       ? await this.everyone
       : (
           await Promise.all(
-            chunks(wanted, HIBOB_MAX_IDS_PER_CALL).map((chunk) =>
-              this.search({ fieldPath, values: chunk }),
+            chunk(wanted, HIBOB_MAX_IDS_PER_CALL).map((part) =>
+              this.search({ fieldPath, values: part }),
             ),
           )
         ).flat();

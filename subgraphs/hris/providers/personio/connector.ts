@@ -47,6 +47,7 @@
  *   history). The company: none (v1 has no company record).
  */
 import { z } from 'zod';
+import { clampLimit, mapConcurrently } from '../../../../lib/batching';
 import { ErrorCode, ProviderError } from '../../../../lib/errors';
 import type {
   ProviderClient,
@@ -70,13 +71,7 @@ import type {
   Location,
   Team,
 } from '../../models';
-import {
-  clampLimit,
-  mapConcurrently,
-  offsetCursor,
-  offsetOf,
-  pageInMemory,
-} from '../paging';
+import { byRemoteIds, offsetCursor, offsetOf, pageInMemory } from '../paging';
 import {
   getEmployeeResponseSchema,
   listEmployeesResponseSchema,
@@ -322,10 +317,7 @@ export class PersonioConnector implements HrisConnector {
   }
 
   async fetchTeamsByIds(ids: readonly string[]): Promise<(Team | null)[]> {
-    const teams = new Map(
-      personioTeams(await this.roster()).map((team) => [team.remoteId, team]),
-    );
-    return ids.map((id) => teams.get(id) ?? null);
+    return byRemoteIds(personioTeams(await this.roster()), ids);
   }
 
   /** Personio departments are flat. */
@@ -344,13 +336,7 @@ export class PersonioConnector implements HrisConnector {
   async fetchLocationsByIds(
     ids: readonly string[],
   ): Promise<(Location | null)[]> {
-    const locations = new Map(
-      personioLocations(await this.roster()).map((location) => [
-        location.remoteId,
-        location,
-      ]),
-    );
-    return ids.map((id) => locations.get(id) ?? null);
+    return byRemoteIds(personioLocations(await this.roster()), ids);
   }
 
   async fetchCompany(): Promise<Company | null> {

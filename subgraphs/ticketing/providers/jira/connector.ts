@@ -30,6 +30,7 @@
  */
 import { z } from 'zod';
 
+import { chunk, clampLimit } from '../../../../lib/batching';
 import { ErrorCode, ProviderError } from '../../../../lib/errors';
 import type { ProviderClient } from '../../../../lib/http';
 import type { Logger } from '../../../../lib/logger';
@@ -49,6 +50,7 @@ import type {
   TicketComment,
   TicketingUser,
 } from '../../models';
+import { foundUserIds, parseAnswer, perEmail } from '../helpers';
 import {
   jiraCommentSchema,
   jiraIssueSchema,
@@ -182,18 +184,6 @@ const pageBeanCommentSchema = pageBeanSchema(jiraCommentSchema);
 const pageBeanProjectSchema = pageBeanSchema(jiraProjectSchema);
 const myselfSchema = z.looseObject({ timeZone: z.string().nullish() });
 
-function chunk<T>(items: readonly T[], size: number): T[][] {
-  const chunks: T[][] = [];
-  for (let index = 0; index < items.length; index += size) {
-    chunks.push(items.slice(index, index + size));
-  }
-  return chunks;
-}
-
-function clamp(limit: number, max: number): number {
-  return Math.min(Math.max(Math.floor(limit), 1), max);
-}
-
 /** A JQL string literal (JQL escapes `"` and `\` with a backslash). */
 export function jqlString(value: string): string {
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
@@ -246,23 +236,6 @@ export function modifiedAfterLiteral(
     offsetMinutes(at - 3 * HOUR, timeZone) !==
     offsetMinutes(at + 3 * HOUR, timeZone);
   return jqlDateTime(new Date(nearTransition ? at - HOUR : at), timeZone);
-}
-
-/** Parses a provider answer; a shape we cannot read is the provider's fault. */
-function parse<T extends z.ZodType>(
-  schema: T,
-  body: unknown,
-  route: string,
-): z.infer<T> {
-  const result = schema.safeParse(body);
-  if (!result.success) {
-    throw new ProviderError(`jira sent an unexpected response on ${route}.`, {
-      code: ErrorCode.UPSTREAM_UNAVAILABLE,
-      provider: PROVIDER,
-      cause: result.error,
-    });
-  }
-  return result.data;
 }
 
 /**
@@ -323,7 +296,7 @@ export class JiraTicketingConnector implements TicketingConnector {
     // the caller drops part of each.
     const maxResults = args.status
       ? SEARCH_PAGE_MAX
-      : clamp(args.limit, SEARCH_PAGE_MAX);
+      : clampLimit(args.limit, SEARCH_PAGE_MAX);
     return this.searchPage(jql, args.cursor, maxResults);
   }
 
@@ -342,7 +315,12 @@ export class JiraTicketingConnector implements TicketingConnector {
         idempotent: true,
         body: { issueIdsOrKeys: ids, fields: ISSUE_FIELDS },
       });
-      for (const issue of parse(bulkFetchResponseSchema, body, route).issues) {
+      for (const issue of parseAnswer(
+        PROVIDER,
+        bulkFetchResponseSchema,
+        body,
+        route,
+      ).issues) {
         found.set(issue.id, mapIssue(issue, this.siteUrl));
       }
     }
@@ -359,13 +337,7 @@ export class JiraTicketingConnector implements TicketingConnector {
     filters: Pick<TicketFilters, 'status'>,
   ): Promise<Ticket[][]> {
     const users = await this.getUsersByEmails(emails);
-    const accountIds = [
-      ...new Set(
-        users
-          .filter((user): user is TicketingUser => user !== null)
-          .map((user) => user.remoteId),
-      ),
-    ];
+    const accountIds = foundUserIds(users);
     const byAssignee = new Map<string, Ticket[]>();
     for (const ids of chunk(accountIds, ASSIGNEES_PER_QUERY)) {
       const clauses = [`assignee in (${ids.map(jqlString).join(', ')})`];
@@ -398,9 +370,7 @@ export class JiraTicketingConnector implements TicketingConnector {
         );
       }
     }
-    return users.map((user) =>
-      user ? (byAssignee.get(user.remoteId) ?? []) : [],
-    );
+    return perEmail(users, byAssignee);
   }
 
   /**
@@ -421,7 +391,12 @@ export class JiraTicketingConnector implements TicketingConnector {
         idempotent: true,
         body: { issueIdsOrKeys: ids, fields: ['comment'] },
       });
-      for (const issue of parse(bulkFetchCommentsSchema, body, route).issues) {
+      for (const issue of parseAnswer(
+        PROVIDER,
+        bulkFetchCommentsSchema,
+        body,
+        route,
+      ).issues) {
         const embedded = issue.fields?.comment;
         const comments = embedded?.comments ?? [];
         const end = (embedded?.startAt ?? 0) + comments.length;
@@ -451,11 +426,11 @@ export class JiraTicketingConnector implements TicketingConnector {
       route,
       query: {
         startAt,
-        maxResults: clamp(args.limit, COMMENTS_PAGE_MAX),
+        maxResults: clampLimit(args.limit, COMMENTS_PAGE_MAX),
         orderBy: 'created',
       },
     });
-    const page = parse(pageOfCommentsSchema, body, route);
+    const page = parseAnswer(PROVIDER, pageOfCommentsSchema, body, route);
     const end = page.startAt + page.comments.length;
     return {
       items: page.comments.map((comment) =>
@@ -485,7 +460,7 @@ export class JiraTicketingConnector implements TicketingConnector {
           query: { startAt, maxResults: COMMENT_LIST_PAGE },
           body: { ids: idChunk.map(Number) },
         });
-        const page = parse(pageBeanCommentSchema, body, route);
+        const page = parseAnswer(PROVIDER, pageBeanCommentSchema, body, route);
         for (const comment of page.values) {
           found.set(comment.id, mapComment(comment, null));
         }
@@ -512,7 +487,7 @@ export class JiraTicketingConnector implements TicketingConnector {
           route,
           query: { accountId: ids, startAt, maxResults: USER_BULK_CHUNK },
         });
-        const page = parse(pageBeanUserSchema, body, route);
+        const page = parseAnswer(PROVIDER, pageBeanUserSchema, body, route);
         for (const user of page.values) {
           found.set(user.accountId, mapUser(user));
         }
@@ -552,12 +527,12 @@ export class JiraTicketingConnector implements TicketingConnector {
       route,
       query: {
         startAt,
-        maxResults: clamp(args.limit, PROJECT_PAGE_MAX),
+        maxResults: clampLimit(args.limit, PROJECT_PAGE_MAX),
         orderBy: 'key',
         expand: 'description',
       },
     });
-    const page = parse(pageBeanProjectSchema, body, route);
+    const page = parseAnswer(PROVIDER, pageBeanProjectSchema, body, route);
     const end = (page.startAt ?? startAt) + page.values.length;
     return {
       items: page.values.map(mapProject),
@@ -583,7 +558,12 @@ export class JiraTicketingConnector implements TicketingConnector {
           expand: 'description',
         },
       });
-      for (const project of parse(pageBeanProjectSchema, body, route).values) {
+      for (const project of parseAnswer(
+        PROVIDER,
+        pageBeanProjectSchema,
+        body,
+        route,
+      ).values) {
         found.set(project.id, mapProject(project));
       }
     }
@@ -609,7 +589,7 @@ export class JiraTicketingConnector implements TicketingConnector {
         ...(cursor === null ? {} : { nextPageToken: cursor }),
       },
     });
-    const page = parse(searchResponseSchema, body, route);
+    const page = parseAnswer(PROVIDER, searchResponseSchema, body, route);
     return {
       items: page.issues.map((issue) => mapIssue(issue, this.siteUrl)),
       nextCursor:
@@ -637,7 +617,12 @@ export class JiraTicketingConnector implements TicketingConnector {
           route,
           query: { startAt, maxResults: USERS_PAGE_MAX },
         });
-        const users = parse(z.array(jiraUserSchema), body, route);
+        const users = parseAnswer(
+          PROVIDER,
+          z.array(jiraUserSchema),
+          body,
+          route,
+        );
         for (const user of users) {
           const email = user.emailAddress?.toLowerCase();
           const active = user.active !== false;
@@ -697,7 +682,8 @@ export class JiraTicketingConnector implements TicketingConnector {
     this.timeZone ??= (async () => {
       const route = '/rest/api/3/myself';
       const body = await this.client.json<unknown>({ path: route, route });
-      const timeZone = parse(myselfSchema, body, route).timeZone ?? null;
+      const timeZone =
+        parseAnswer(PROVIDER, myselfSchema, body, route).timeZone ?? null;
       if (timeZone === null) {
         this.logger.warn(
           { provider: PROVIDER },

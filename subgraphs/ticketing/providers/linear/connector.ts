@@ -26,6 +26,7 @@
  */
 import { z } from 'zod';
 
+import { chunk, clampLimit } from '../../../../lib/batching';
 import { ErrorCode, ProviderError } from '../../../../lib/errors';
 import type {
   ProviderClient,
@@ -49,7 +50,7 @@ import type {
   TicketComment,
   TicketingUser,
 } from '../../models';
-import { chunk, clamp, parseAnswer } from '../helpers';
+import { parseAnswer } from '../helpers';
 import {
   linearCommentSchema,
   linearIssueSchema,
@@ -324,7 +325,7 @@ export class LinearTicketingConnector implements TicketingConnector {
     return this.issuesPage(
       clauses.length === 0 ? null : { and: clauses },
       args.cursor,
-      clamp(args.limit, PAGE_MAX),
+      clampLimit(args.limit, PAGE_MAX),
       issueSelection(fields),
     );
   }
@@ -432,7 +433,7 @@ export class LinearTicketingConnector implements TicketingConnector {
       COMMENTS_QUERY,
       {
         id: ticketRemoteId,
-        first: clamp(args.limit, PAGE_MAX),
+        first: clampLimit(args.limit, PAGE_MAX),
         after: args.cursor,
       },
       commentsDataSchema,
@@ -486,7 +487,7 @@ export class LinearTicketingConnector implements TicketingConnector {
    */
   async listCollections(args: ListArgs): Promise<Page<TicketCollection>> {
     const [kind, after] = splitCollectionCursor(args.cursor);
-    const first = clamp(args.limit, PAGE_MAX);
+    const first = clampLimit(args.limit, PAGE_MAX);
     if (kind === 'team') {
       const data = await this.query(
         TEAMS_QUERY,

@@ -27,6 +27,7 @@ import type {
   TicketStatus,
   TicketingUser,
 } from '../../models';
+import { parseTime } from '../helpers';
 
 const nullableString = z.string().nullish();
 
@@ -89,14 +90,6 @@ export const linearCommentSchema = z.looseObject({
   updatedAt: nullableString,
 });
 export type LinearComment = z.infer<typeof linearCommentSchema>;
-
-function parseTime(value: string | null | undefined): Date | null {
-  if (!value) {
-    return null;
-  }
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? null : new Date(ms);
-}
 
 /**
  * Status by workflow state type (the name is kept as `statusRaw`):

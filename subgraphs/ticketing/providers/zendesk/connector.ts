@@ -32,6 +32,7 @@
  */
 import { z } from 'zod';
 
+import { chunk, clampLimit, mapConcurrently } from '../../../../lib/batching';
 import { ErrorCode, ProviderError } from '../../../../lib/errors';
 import type {
   ProviderClient,
@@ -55,7 +56,7 @@ import type {
   TicketComment,
   TicketingUser,
 } from '../../models';
-import { chunk, clamp, mapConcurrently, parseAnswer } from '../helpers';
+import { foundUserIds, parseAnswer, perEmail } from '../helpers';
 import {
   mapComment,
   mapGroup,
@@ -192,7 +193,7 @@ export class ZendeskTicketingConnector implements TicketingConnector {
     const body = await this.get(route, route, {
       'page[size]': filteredAfter
         ? PAGE_SIZE_MAX
-        : clamp(args.limit, PAGE_SIZE_MAX),
+        : clampLimit(args.limit, PAGE_SIZE_MAX),
       'page[after]': args.cursor,
     });
     const page = parseAnswer(PROVIDER, ticketPageSchema, body, route);
@@ -229,18 +230,12 @@ export class ZendeskTicketingConnector implements TicketingConnector {
     _filters: Pick<TicketFilters, 'status'>,
   ): Promise<Ticket[][]> {
     const users = await this.getUsersByEmails(emails);
-    const userIds = [
-      ...new Set(
-        users
-          .filter((user): user is TicketingUser => user !== null)
-          .map((user) => user.remoteId),
-      ),
-    ];
+    const userIds = foundUserIds(users);
     const lists = await mapConcurrently(userIds, CONCURRENCY, (userId) =>
       this.assignedTickets(userId),
     );
     const byUser = new Map(userIds.map((id, index) => [id, lists[index]]));
-    return users.map((user) => (user ? (byUser.get(user.remoteId) ?? []) : []));
+    return perEmail(users, byUser);
   }
 
   /** One "List Comments" call per ticket, 8 at a time (no bulk endpoint). */
@@ -277,7 +272,7 @@ export class ZendeskTicketingConnector implements TicketingConnector {
       `/api/v2/tickets/${ticketRemoteId}/comments`,
       '/api/v2/tickets/{id}/comments',
       {
-        'page[size]': clamp(args.limit, PAGE_SIZE_MAX),
+        'page[size]': clampLimit(args.limit, PAGE_SIZE_MAX),
         'page[after]': args.cursor,
       },
     );
@@ -353,7 +348,7 @@ export class ZendeskTicketingConnector implements TicketingConnector {
   async listCollections(args: ListArgs): Promise<Page<TicketCollection>> {
     const route = '/api/v2/groups';
     const body = await this.get(route, route, {
-      'page[size]': clamp(args.limit, PAGE_SIZE_MAX),
+      'page[size]': clampLimit(args.limit, PAGE_SIZE_MAX),
       'page[after]': args.cursor,
     });
     const page = parseAnswer(PROVIDER, groupPageSchema, body, route);
@@ -419,7 +414,7 @@ export class ZendeskTicketingConnector implements TicketingConnector {
     const route = '/api/v2/incremental/tickets/cursor';
     // Ten calls a minute for this endpoint: never ask for small pages.
     const perPage = Math.max(
-      clamp(limit, INCREMENTAL_PER_PAGE_MAX),
+      clampLimit(limit, INCREMENTAL_PER_PAGE_MAX),
       PAGE_SIZE_MAX,
     );
     const startTime = Math.min(

@@ -31,6 +31,7 @@ import type {
   TicketStatus,
   TicketingUser,
 } from '../../models';
+import { parseTime } from '../helpers';
 
 const nullableString = z.string().nullish();
 const id = z.number().int();
@@ -77,14 +78,6 @@ export const zendeskCommentSchema = z.looseObject({
   created_at: nullableString,
 });
 export type ZendeskComment = z.infer<typeof zendeskCommentSchema>;
-
-function parseTime(value: string | null | undefined): Date | null {
-  if (!value) {
-    return null;
-  }
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? null : new Date(ms);
-}
 
 /**
  * Zendesk's six statuses, after Merge's ticketing status model:
