@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sandboxLinks } from '../lib/sandbox';
 import { ACME_SEED, generateOrganization } from '../sandbox/seed';
 import { sandboxCredentials } from '../sandbox/types';
-import { graphql, startTestSystem } from './support/system';
+import { graphql, pageToEnd, startTestSystem } from './support/system';
 
 const acme = generateOrganization(ACME_SEED);
 let system: Awaited<ReturnType<typeof startTestSystem>>;
@@ -50,48 +50,19 @@ afterAll(async () => {
   await system?.stop();
 });
 
-interface OpportunityPage {
-  opportunities: {
-    pageInfo: { hasNextPage: boolean; endCursor: string | null };
-    edges: Array<{ node: { id: string; remoteId: string; status: string } }>;
-  } | null;
-}
-
 describe('an organization linked to Salesforce, through the gateway', () => {
   it('pages opportunities to the end and returns every seeded deal once', async () => {
     const { accountToken } = await organization();
     system.recorder!.clear();
-    const seen: string[] = [];
-    let after: string | null = null;
-    for (let page = 0; page < 20; page += 1) {
-      const response: Awaited<ReturnType<typeof graphql<OpportunityPage>>> =
-        await graphql<OpportunityPage>(
-          system.gatewayUrl,
-          `
-            query Page($after: String) {
-              opportunities(first: 30, after: $after) {
-                pageInfo {
-                  hasNextPage
-                  endCursor
-                }
-                edges {
-                  node {
-                    id
-                    remoteId
-                    status
-                  }
-                }
-              }
-            }
-          `,
-          { apiKey, accountToken, variables: { after } },
-        );
-      expect(response.errors).toBeUndefined();
-      const connection = response.data!.opportunities!;
-      seen.push(...connection.edges.map((edge) => edge.node.remoteId));
-      if (!connection.pageInfo.hasNextPage) break;
-      after = connection.pageInfo.endCursor;
-    }
+    const seen = (
+      await pageToEnd<{ remoteId: string }>(system.gatewayUrl, {
+        field: 'opportunities',
+        nodeFields: 'id remoteId status',
+        first: 30,
+        apiKey,
+        accountToken,
+      })
+    ).map((node) => node.remoteId);
     expect(seen).toHaveLength(acme.deals.length);
     expect(new Set(seen).size).toBe(acme.deals.length);
     expect(seen.every((id) => id.startsWith('006'))).toBe(true);
@@ -234,37 +205,15 @@ describe('an organization linked to Pipedrive, through the gateway', () => {
       sandboxCredentials.pipedrive('acme'),
       'pipedrive',
     );
-    let count = 0;
-    let after: string | null = null;
-    for (let page = 0; page < 20; page += 1) {
-      const response: Awaited<ReturnType<typeof graphql<OpportunityPage>>> =
-        await graphql<OpportunityPage>(
-          system.gatewayUrl,
-          `
-            query Page($after: String) {
-              opportunities(first: 40, after: $after) {
-                pageInfo {
-                  hasNextPage
-                  endCursor
-                }
-                edges {
-                  node {
-                    id
-                    remoteId
-                    status
-                  }
-                }
-              }
-            }
-          `,
-          { apiKey, accountToken, variables: { after } },
-        );
-      expect(response.errors).toBeUndefined();
-      const connection = response.data!.opportunities!;
-      count += connection.edges.length;
-      if (!connection.pageInfo.hasNextPage) break;
-      after = connection.pageInfo.endCursor;
-    }
+    const count = (
+      await pageToEnd(system.gatewayUrl, {
+        field: 'opportunities',
+        nodeFields: 'id remoteId status',
+        first: 40,
+        apiKey,
+        accountToken,
+      })
+    ).length;
     expect(count).toBe(acme.deals.length);
 
     const flagship = await graphql<{

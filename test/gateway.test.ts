@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IDENTITY_HEADER, signIdentity } from '../lib/identity';
 import { sandboxLinks } from '../lib/sandbox';
 import { ACME_SEED, generateOrganization } from '../sandbox/seed';
-import { SANDBOX, graphql, startTestSystem } from './support/system';
+import { SANDBOX, graphql, pageToEnd, startTestSystem } from './support/system';
 
 const FLAGSHIP = readFileSync(
   new URL('../operations/Flagship.graphql', import.meta.url),
@@ -129,35 +129,15 @@ describe('the flagship query through the gateway', () => {
   });
 
   it('pages employees to the end and returns every seeded employee once', async () => {
-    const seen: string[] = [];
-    let after: string | null = null;
-    for (let page = 0; page < 50; page += 1) {
-      const response: Awaited<ReturnType<typeof graphql<FlagshipData>>> =
-        await graphql<FlagshipData>(
-          system.gatewayUrl,
-          `
-            query Page($after: String) {
-              employees(first: 37, after: $after) {
-                pageInfo {
-                  hasNextPage
-                  endCursor
-                }
-                edges {
-                  node {
-                    remoteId
-                  }
-                }
-              }
-            }
-          `,
-          { ...SANDBOX, variables: { after } },
-        );
-      expect(response.errors).toBeUndefined();
-      const connection = response.data!.employees;
-      seen.push(...connection.edges.map((edge) => edge.node.remoteId));
-      if (!connection.pageInfo.hasNextPage) break;
-      after = connection.pageInfo.endCursor;
-    }
+    const seen = (
+      await pageToEnd<{ remoteId: string }>(system.gatewayUrl, {
+        field: 'employees',
+        nodeFields: 'remoteId',
+        first: 37,
+        maxPages: 50,
+        ...SANDBOX,
+      })
+    ).map((node) => node.remoteId);
     expect(seen).toHaveLength(acme.employees.length);
     expect(new Set(seen)).toEqual(
       new Set(acme.employees.map((employee) => employee.id)),

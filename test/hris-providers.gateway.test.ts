@@ -8,7 +8,7 @@ import {
 } from '../sandbox/providers/personio';
 import { ACME_SEED, generateOrganization } from '../sandbox/seed';
 import type { SeedEmployee } from '../sandbox/seed';
-import { graphql, startTestSystem } from './support/system';
+import { graphql, pageToEnd, startTestSystem } from './support/system';
 
 const FLAGSHIP = readFileSync(
   new URL('../operations/Flagship.graphql', import.meta.url),
@@ -156,37 +156,14 @@ describe.each(PROVIDERS)('the flagship query on $name', (provider) => {
   });
 
   it('pages employees to the end: exactly the seeded employees, once each', async () => {
-    const seen: string[] = [];
-    let after: string | null = null;
-    for (let page = 0; page < 20; page += 1) {
-      const response: Awaited<ReturnType<typeof graphql<FlagshipData>>> =
-        await graphql<FlagshipData>(
-          system.gatewayUrl,
-          `
-            query Page($after: String) {
-              employees(first: 100, after: $after) {
-                pageInfo {
-                  hasNextPage
-                  endCursor
-                }
-                edges {
-                  node {
-                    remoteId
-                  }
-                }
-              }
-            }
-          `,
-          { ...credentials.get(provider.name), variables: { after } },
-        );
-      expect(response.errors).toBeUndefined();
-      const { edges, pageInfo } = response.data!.employees;
-      seen.push(...edges.map(({ node }) => node.remoteId));
-      if (!pageInfo.hasNextPage) {
-        break;
-      }
-      after = pageInfo.endCursor;
-    }
+    const seen = (
+      await pageToEnd<{ remoteId: string }>(system.gatewayUrl, {
+        field: 'employees',
+        nodeFields: 'remoteId',
+        first: 100,
+        ...credentials.get(provider.name),
+      })
+    ).map((node) => node.remoteId);
     expect(seen).toEqual(acme.employees.map(provider.remoteId));
   });
 });

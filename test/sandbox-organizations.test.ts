@@ -7,11 +7,7 @@ import {
   generateOrganization,
   type SeedOptions,
 } from '../sandbox/seed';
-import {
-  graphql,
-  startTestSystem,
-  type GraphQLResponse,
-} from './support/system';
+import { graphql, pageToEnd, startTestSystem } from './support/system';
 
 const FLAGSHIP = readFileSync(
   new URL('../operations/Flagship.graphql', import.meta.url),
@@ -28,36 +24,19 @@ afterAll(async () => {
   await system?.stop();
 });
 
-interface Listing {
-  pageInfo: { hasNextPage: boolean; endCursor: string | null };
-  edges: Array<{ node: { remoteId: string } }>;
-}
-
 /** Pages a root connection to its end and returns the remote ids seen. */
-async function pageToEnd(
+async function remoteIdsToEnd(
   field: 'employees' | 'opportunities' | 'tickets',
   accountToken: string,
 ): Promise<string[]> {
-  const seen: string[] = [];
-  let after: string | null = null;
-  for (let page = 0; page < 20; page += 1) {
-    const response: GraphQLResponse<Record<string, Listing>> = await graphql(
-      system.gatewayUrl,
-      `query Page($after: String) {
-        ${field}(first: 100, after: $after) {
-          pageInfo { hasNextPage endCursor }
-          edges { node { remoteId } }
-        }
-      }`,
-      { apiKey: 'sk_sandbox_demo', accountToken, variables: { after } },
-    );
-    expect(response.errors, `${field} page ${page}`).toBeUndefined();
-    const connection = response.data![field]!;
-    seen.push(...connection.edges.map((edge) => edge.node.remoteId));
-    if (!connection.pageInfo.hasNextPage) return seen;
-    after = connection.pageInfo.endCursor;
-  }
-  throw new Error(`${field} did not end`);
+  const nodes = await pageToEnd<{ remoteId: string }>(system.gatewayUrl, {
+    field,
+    nodeFields: 'remoteId',
+    first: 100,
+    apiKey: 'sk_sandbox_demo',
+    accountToken,
+  });
+  return nodes.map((node) => node.remoteId);
 }
 
 describe.each([
@@ -101,9 +80,9 @@ describe.each([
 
     it('pages employees, opportunities and tickets to exactly what it holds', async () => {
       const [employees, opportunities, tickets] = await Promise.all([
-        pageToEnd('employees', accountToken),
-        pageToEnd('opportunities', accountToken),
-        pageToEnd('tickets', accountToken),
+        remoteIdsToEnd('employees', accountToken),
+        remoteIdsToEnd('opportunities', accountToken),
+        remoteIdsToEnd('tickets', accountToken),
       ]);
       expect(employees).toHaveLength(data.employees.length);
       expect(new Set(employees).size).toBe(data.employees.length);

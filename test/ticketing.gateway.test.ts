@@ -6,7 +6,7 @@ import { linearId } from '../sandbox/providers/linear';
 import { zendeskTicketId } from '../sandbox/providers/zendesk';
 import { ACME_SEED, generateOrganization } from '../sandbox/seed';
 import type { SeedIssue } from '../sandbox/seed';
-import { graphql, startTestSystem } from './support/system';
+import { graphql, pageToEnd, startTestSystem } from './support/system';
 
 const FLAGSHIP = readFileSync(
   new URL('../operations/Flagship.graphql', import.meta.url),
@@ -34,20 +34,13 @@ interface FlagshipData {
   };
 }
 
-interface TicketsData {
-  tickets: {
-    pageInfo: { hasNextPage: boolean; endCursor: string | null };
-    edges: Array<{
-      node: {
-        remoteId: string;
-        name: string;
-        assignees: Array<{
-          email: string | null;
-          employee: { workEmail: string } | null;
-        }>;
-      };
-    }>;
-  };
+interface TicketNode {
+  remoteId: string;
+  name: string;
+  assignees: Array<{
+    email: string | null;
+    employee: { workEmail: string } | null;
+  }>;
 }
 
 let system: Awaited<ReturnType<typeof startTestSystem>>;
@@ -175,47 +168,20 @@ describe.each(Object.entries(PROVIDERS))(
 
     it('pages tickets to the end, each assignee joined back to its employee', async () => {
       const credentials = await organizationWith(provider.link());
+      const nodes = await pageToEnd<TicketNode>(system.gatewayUrl, {
+        field: 'tickets',
+        nodeFields: 'remoteId name assignees { email employee { workEmail } }',
+        first: 100,
+        maxPages: 10,
+        ...credentials,
+      });
       const seen: string[] = [];
-      let after: string | null = null;
-      for (let page = 0; page < 10; page += 1) {
-        const response: Awaited<ReturnType<typeof graphql<TicketsData>>> =
-          await graphql<TicketsData>(
-            system.gatewayUrl,
-            `
-              query Tickets($after: String) {
-                tickets(first: 100, after: $after) {
-                  pageInfo {
-                    hasNextPage
-                    endCursor
-                  }
-                  edges {
-                    node {
-                      remoteId
-                      name
-                      assignees {
-                        email
-                        employee {
-                          workEmail
-                        }
-                      }
-                    }
-                  }
-                }
-              }
-            `,
-            { ...credentials, variables: { after } },
-          );
-        expect(response.errors).toBeUndefined();
-        const tickets = response.data!.tickets;
-        for (const { node } of tickets.edges) {
-          seen.push(node.remoteId);
-          expect(node.assignees).toHaveLength(1);
-          expect(node.assignees[0]?.employee?.workEmail).toBe(
-            node.assignees[0]?.email,
-          );
-        }
-        if (!tickets.pageInfo.hasNextPage) break;
-        after = tickets.pageInfo.endCursor;
+      for (const node of nodes) {
+        seen.push(node.remoteId);
+        expect(node.assignees).toHaveLength(1);
+        expect(node.assignees[0]?.employee?.workEmail).toBe(
+          node.assignees[0]?.email,
+        );
       }
       expect(seen).toHaveLength(acme.issues.length);
       expect(new Set(seen)).toEqual(

@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { loadConfig, type Config } from '../../lib/config';
 import { createLogger } from '../../lib/logger';
 import { startSystem, type RunningSystem } from '../../scripts/system';
@@ -67,3 +68,52 @@ export async function graphql<T = Record<string, unknown>>(
 }
 
 export const SANDBOX = { apiKey: 'sk_sandbox_demo', accountToken: 'acct_acme' };
+
+/**
+ * Pages a root connection of the gateway to its end, `first` at a time,
+ * and returns every node seen, in order. Each page must answer without
+ * errors; a listing that has not ended after `maxPages` fails the test.
+ */
+export async function pageToEnd<TNode>(
+  url: string,
+  options: {
+    field: string;
+    /** Selection of each node, e.g. `remoteId status`. */
+    nodeFields: string;
+    first: number;
+    apiKey?: string;
+    accountToken?: string;
+    maxPages?: number;
+  },
+): Promise<TNode[]> {
+  interface Listing {
+    pageInfo: { hasNextPage: boolean; endCursor: string | null };
+    edges: Array<{ node: TNode }>;
+  }
+  const { field, maxPages = 20 } = options;
+  const nodes: TNode[] = [];
+  let after: string | null = null;
+  for (let page = 0; page < maxPages; page += 1) {
+    const response: GraphQLResponse<Record<string, Listing | null>> =
+      await graphql(
+        url,
+        `query Page($after: String) {
+          ${field}(first: ${options.first}, after: $after) {
+            pageInfo { hasNextPage endCursor }
+            edges { node { ${options.nodeFields} } }
+          }
+        }`,
+        {
+          apiKey: options.apiKey,
+          accountToken: options.accountToken,
+          variables: { after },
+        },
+      );
+    expect(response.errors, `${field} page ${page}`).toBeUndefined();
+    const connection = response.data![field]!;
+    nodes.push(...connection.edges.map((edge) => edge.node));
+    if (!connection.pageInfo.hasNextPage) return nodes;
+    after = connection.pageInfo.endCursor;
+  }
+  throw new Error(`${field} did not end within ${maxPages} pages`);
+}
