@@ -36,12 +36,6 @@ export interface ModifiedListArgs extends ListArgs {
 
 export interface OpportunityListArgs extends ModifiedListArgs {
   status?: OpportunityStatus | null;
-  /**
-   * `false` when no one asked for the opportunities' accounts: a connector
-   * may then skip reading associations and leave `accountRemoteId` null.
-   * Default true.
-   */
-  withAccounts?: boolean;
 }
 
 /**

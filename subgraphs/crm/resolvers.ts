@@ -9,7 +9,7 @@ import { connectionFromPages } from '../../lib/pagination';
 import type { Connection, Page } from '../../lib/pagination';
 import { fromGlobalId, toGlobalId } from '../../lib/ids';
 import { scalarResolvers } from '../../lib/scalars';
-import { connectionNodeFields, selectsField } from '../../lib/selection';
+import { connectionNodeFields } from '../../lib/selection';
 import type { GraphQLResolverMap, SubgraphContext } from '../../lib/subgraph';
 import type { CrmConnector } from './connector';
 import type {
@@ -121,8 +121,6 @@ async function ownedOpportunities(
   ctx: Context,
   info: GraphQLResolveInfo,
 ): Promise<Connection<Opportunity>> {
-  // Accounts cost a provider call of their own: read them only if asked.
-  const withAccounts = selectsField(info, 'account');
   const email = employee.workEmail?.trim().toLowerCase();
   if (!email) {
     return emptyConnection();
@@ -132,7 +130,8 @@ async function ownedOpportunities(
     return emptyConnection();
   }
   const status = args.status ?? null;
-  // Parents asking for other fields must not share a batch.
+  // Parents asking for other fields must not share a batch; the fields
+  // also tell the connector whether accounts (a call of their own) are read.
   const fields = connectionNodeFields(info);
   return connectionFromPages({
     first: args.first,
@@ -140,7 +139,7 @@ async function ownedOpportunities(
     fetchPage: (cursor, limit) =>
       pageOfParent(
         ctx,
-        `crm.opportunityPagesOfOwners:${status ?? '*'}:${fields.join(',')}:${withAccounts}`,
+        `crm.opportunityPagesOfOwners:${status ?? '*'}:${fields.join(',')}`,
         cursor,
         limit,
         async (ownerIds) =>
@@ -149,7 +148,6 @@ async function ownedOpportunities(
             limit,
             status,
             fields,
-            withAccounts,
           }),
       ).load(user.remoteId),
   });

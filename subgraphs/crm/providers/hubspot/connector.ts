@@ -407,10 +407,10 @@ export class HubspotCrmConnector implements CrmConnector {
 
     const stages = await loadingStages;
     // Company associations for the kept deals only, in one call per 1,000,
-    // and only when the accounts were asked for.
+    // and only when the accounts were asked for (or the fields are unknown).
     const kept = [...pages.values()].flatMap((page) => page.items);
     const associated =
-      args.withAccounts === false
+      args.fields && !args.fields.includes('account')
         ? new Map<string, AssociatedIds>()
         : await this.associationsOf(
             'deals',
