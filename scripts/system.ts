@@ -28,6 +28,11 @@ export interface SystemOptions {
   anyPorts?: boolean;
   /** An already-open store to use instead of opening one from config. */
   store?: Store;
+  /**
+   * Sandbox providers already running elsewhere (another process), used
+   * instead of starting them in this one; `recorder` is then undefined.
+   */
+  externalSandboxUrl?: string;
 }
 
 export interface RunningSystem {
@@ -60,9 +65,9 @@ export async function startSystem(
   const servers: Listening[] = [];
   const subgraphApps: SubgraphApp[] = [];
 
-  let sandboxUrl: string | undefined;
+  let sandboxUrl = options.externalSandboxUrl;
   let recorder: RequestRecorder | undefined;
-  if (config.sandboxEnabled) {
+  if (config.sandboxEnabled && !sandboxUrl) {
     const sandbox = createSandbox({
       ...(options.organizations
         ? { organizations: options.organizations }

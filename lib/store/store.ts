@@ -8,7 +8,6 @@ import {
   PostgresDialect,
   SqliteDialect,
   sql,
-  type MigrationProvider,
 } from 'kysely';
 import pg from 'pg';
 import type { Category, Scope } from '../categories';
@@ -20,7 +19,6 @@ import {
 } from '../credentials';
 import { isCategory } from '../categories';
 import type { Logger } from '../logger';
-import { migrationContext } from './migrations/0003_encrypt_credentials';
 import { migrations } from './migrations/index';
 import type { Database } from './schema';
 
@@ -91,10 +89,6 @@ function now(): string {
   return new Date().toISOString();
 }
 
-const inlineMigrations: MigrationProvider = {
-  getMigrations: async () => migrations,
-};
-
 /**
  * Tenants, API keys, organizations and linked accounts. SQL through Kysely,
  * on an embedded SQLite file by default (opens in milliseconds, so
@@ -151,16 +145,14 @@ export class Store {
         : undefined;
     const migrator = new Migrator({
       db,
-      provider: inlineMigrations,
+      provider: { getMigrations: async () => migrations(cipher) },
       // Migration numbers are reserved per issue (0003…0007, 0013, 0023)
       // and land in any order; a store that already ran a later one must
       // still accept an earlier one merged after it.
       allowUnorderedMigrations: true,
       ...(migrationTableSchema ? { migrationTableSchema } : {}),
     });
-    const { error } = await migrationContext.run({ cipher }, () =>
-      migrator.migrateToLatest(),
-    );
+    const { error } = await migrator.migrateToLatest();
     if (error) {
       await db.destroy();
       throw new Error(`The store's migrations failed on ${dialect}.`, {
