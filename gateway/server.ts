@@ -256,6 +256,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   const app = express();
   app.disable('x-powered-by');
+  // GraphQL answers are POSTed and never revalidated: hashing each one for an
+  // ETag is work for nothing.
+  app.set('etag', false);
   // Liveness: the process answers. Readiness: it can serve, so the store
   // and every subgraph answer.
   app.get('/health', (_request, response) => {

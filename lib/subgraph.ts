@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import {
+  ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginInlineTraceDisabled,
   ApolloServerPluginLandingPageDisabled,
 } from '@apollo/server/plugin/disabled';
@@ -232,6 +233,9 @@ export async function createSubgraphApp<TConnector>(
     ApolloServerPluginLandingPageDisabled(),
     // Inline traces feed Apollo's hosted studio, which we do not use.
     ApolloServerPluginInlineTraceDisabled(),
+    // Cache hints are Apollo's HTTP caching, which we do not use (lib/cache.ts
+    // caches provider data); left on, it wraps every field resolver.
+    ApolloServerPluginCacheControlDisabled(),
     operationMetricsPlugin(category),
     staleExtensionsPlugin(),
     auditExtensionPlugin(),
@@ -260,6 +264,9 @@ export async function createSubgraphApp<TConnector>(
 
   const app = express();
   app.disable('x-powered-by');
+  // GraphQL answers are POSTed and never revalidated: hashing each one for an
+  // ETag is work for nothing.
+  app.set('etag', false);
   app.get('/health', (_request, response) => {
     response.json({ status: 'ok', category });
   });

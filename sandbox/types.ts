@@ -34,8 +34,12 @@ export interface RecordedRequest {
 export class RequestRecorder {
   readonly requests: RecordedRequest[] = [];
 
+  /** `onRecord` also hears each request (the sandbox process forwards it). */
+  constructor(private readonly onRecord?: (request: RecordedRequest) => void) {}
+
   record(request: RecordedRequest): void {
     this.requests.push(request);
+    this.onRecord?.(request);
   }
 
   /** Requests received by one provider, oldest first. */

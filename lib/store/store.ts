@@ -7,6 +7,7 @@ import {
   Migrator,
   PostgresDialect,
   SqliteDialect,
+  type SqliteDatabase,
   sql,
 } from 'kysely';
 import pg from 'pg';
@@ -89,6 +90,34 @@ function now(): string {
   return new Date().toISOString();
 }
 
+/** Prepared SQLite statements kept per process, oldest out beyond this. */
+const STATEMENT_CACHE_MAX = 500;
+
+/**
+ * `database` for Kysely with its prepared statements kept by SQL text:
+ * Kysely prepares every query it runs, and preparing cost more than running
+ * the few indexed lookups a request makes. Safe because better-sqlite3 runs
+ * a statement to completion before the next starts (nothing here streams).
+ */
+function withStatementCache(database: SQLite.Database): SqliteDatabase {
+  const statements = new Map<string, SQLite.Statement>();
+  return {
+    close: () => database.close(),
+    prepare(text) {
+      let statement = statements.get(text);
+      if (!statement) {
+        statement = database.prepare(text);
+        if (statements.size >= STATEMENT_CACHE_MAX) {
+          const oldest = statements.keys().next();
+          if (!oldest.done) statements.delete(oldest.value);
+        }
+        statements.set(text, statement);
+      }
+      return statement;
+    },
+  };
+}
+
 /**
  * Tenants, API keys, organizations and linked accounts. SQL through Kysely,
  * on an embedded SQLite file by default (opens in milliseconds, so
@@ -126,7 +155,9 @@ export class Store {
       database.pragma('journal_mode = WAL');
       database.pragma('busy_timeout = 5000');
       database.pragma('foreign_keys = ON');
-      db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+      db = new Kysely<Database>({
+        dialect: new SqliteDialect({ database: withStatementCache(database) }),
+      });
     }
     const cipher = new CredentialCipher(
       options.encryptionKeys ??

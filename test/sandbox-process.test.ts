@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../lib/config';
+import { createLogger } from '../lib/logger';
+import { startSandboxProcess, type SandboxProcess } from '../sandbox/process';
+import { startSystem, type RunningSystem } from '../scripts/system';
+import { SANDBOX, graphql } from './support/system';
+
+// `npm run bench` runs the providers in a child process and the system
+// against it; the recorder it counts provider calls with is fed over IPC.
+describe('the sandbox providers in a process of their own', () => {
+  let sandbox: SandboxProcess;
+  let system: RunningSystem;
+
+  beforeAll(async () => {
+    sandbox = await startSandboxProcess({ latencyMs: 0 });
+    system = await startSystem({
+      config: loadConfig({
+        NODE_ENV: 'test',
+        TRIBUTARY_DB_PATH: ':memory:',
+        CACHE_TTL_SECONDS: '0',
+      }),
+      logger: createLogger({ name: 'test', level: 'silent' }),
+      anyPorts: true,
+      externalSandboxUrl: sandbox.origin,
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await system?.stop();
+    await sandbox?.stop();
+  });
+
+  it('serves the system, and every provider call reaches the recorder', async () => {
+    expect(system.recorder).toBeUndefined();
+    expect(system.sandboxUrl).toBe(sandbox.origin);
+    sandbox.recorder.clear();
+
+    const response = await graphql<{
+      employees: { edges: Array<{ node: { id: string } }> };
+    }>(
+      system.gatewayUrl,
+      '{ employees(first: 3) { edges { node { id } } } }',
+      SANDBOX,
+    );
+
+    expect(response.errors).toBeUndefined();
+    expect(response.data?.employees.edges).toHaveLength(3);
+    // The request is forwarded before its answer is sent, so it is here by
+    // the time the gateway has answered.
+    expect(
+      sandbox.recorder.requests.map(({ provider, method }) => ({
+        provider,
+        method,
+      })),
+    ).toEqual([{ provider: 'bamboohr', method: 'GET' }]);
+  });
+
+  it('stops the child process', async () => {
+    const other = await startSandboxProcess({ latencyMs: 0 });
+    await other.stop();
+    await expect(fetch(`${other.origin}/health`)).rejects.toThrow();
+  }, 60_000);
+});
