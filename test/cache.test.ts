@@ -81,6 +81,25 @@ describe('the flagship query with the cross-request cache', () => {
     ).toHaveLength(0);
   });
 
+  it('costs Jira the directory and two assignee searches asking only for the fields read', async () => {
+    await system.cache.clearMemory();
+    system.recorder?.clear();
+    await graphql(system.gatewayUrl, FLAGSHIP_50, SANDBOX);
+    const jira = system.recorder?.of('jira') ?? [];
+    expect(jira.map((request) => request.path.replace(/^\/\w+/, ''))).toEqual([
+      '/rest/api/3/users/search',
+      '/rest/api/3/search/jql',
+      '/rest/api/3/search/jql',
+    ]);
+    for (const search of jira.slice(1)) {
+      // The flagship reads name, status and priority; the join the assignee.
+      expect(search.body).toMatchObject({
+        fields: ['summary', 'status', 'priority', 'assignee'],
+      });
+      expect(search.body).not.toHaveProperty('nextPageToken');
+    }
+  });
+
   it('reports cache results, loader batch sizes and operations on /metrics', async () => {
     // Another query than before (the gateway cached that whole response),
     // needing the Jira user directory the data cache already holds.

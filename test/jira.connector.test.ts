@@ -1,13 +1,17 @@
+import express, { type RequestHandler } from 'express';
 import { beforeEach, describe, expect, it } from 'vitest';
 
 import { ErrorCode, ProviderError } from '../lib/errors';
+import { latency } from '../sandbox/latency';
 import { createJiraSandbox, jiraAccountId } from '../sandbox/providers/jira';
 import { ACME_SEED, OTHER_SEED, generateOrganization } from '../sandbox/seed';
 import { RequestRecorder, sandboxCredentials } from '../sandbox/types';
+import type { Ticket } from '../subgraphs/ticketing/models';
 import {
   JiraTicketingConnector,
   modifiedAfterLiteral,
 } from '../subgraphs/ticketing/providers/jira/connector';
+import { ALL_ISSUE_FIELDS } from '../subgraphs/ticketing/providers/jira/mapping';
 import {
   drain,
   sandboxAccount,
@@ -17,22 +21,84 @@ import {
 
 const acme = generateOrganization(ACME_SEED);
 const other = generateOrganization(OTHER_SEED);
+/** A site whose busiest assignees hold several pages of issues. */
+const busy = generateOrganization({ ...ACME_SEED, issueCount: 1_000 });
 const recorder = new RequestRecorder();
+
+/** Searches the slow sandbox is answering at once, and the most seen. */
+const searchesInFlight = { now: 0, most: 0 };
+const countSearchesInFlight: RequestHandler = (req, res, next) => {
+  if (req.path.endsWith('/search/jql')) {
+    searchesInFlight.now += 1;
+    searchesInFlight.most = Math.max(
+      searchesInFlight.most,
+      searchesInFlight.now,
+    );
+    res.on('close', () => {
+      searchesInFlight.now -= 1;
+    });
+  }
+  next();
+};
 
 function connector(
   credentials: Record<string, string> = sandboxCredentials.jira('acme'),
   site = 'acme',
+): JiraTicketingConnector {
+  return connectorAt(`${server.origin}/jira/${site}`, credentials);
+}
+
+/** A connector to `site` on the sandbox that answers 20 ms late. */
+function slowConnector(site = 'acme'): JiraTicketingConnector {
+  return connectorAt(
+    `${server.origin}/slow-jira/${site}`,
+    sandboxCredentials.jira(site),
+  );
+}
+
+function connectorAt(
+  baseUrl: string,
+  credentials: Record<string, string>,
 ): JiraTicketingConnector {
   const account = sandboxAccount({
     id: 'la_ticketing',
     organizationId: 'org_acme',
     category: 'ticketing',
     provider: 'jira',
-    baseUrl: `${server.origin}/jira/${site}`,
+    baseUrl,
     credentials,
   });
   return new JiraTicketingConnector(account, sandboxDeps(account));
 }
+
+/**
+ * Each email's tickets as one search of the whole site followed page after
+ * page returns them: the listing, in its order (`created DESC, key DESC`),
+ * kept to the issues assigned to that email's employee.
+ */
+async function expectedPerAssignee(
+  site: string,
+  data: typeof acme,
+  emails: readonly string[],
+): Promise<string[][]> {
+  const jira = connector(sandboxCredentials.jira(site), site);
+  const listing = await drain((cursor) =>
+    jira.listTickets({ cursor, limit: 100 }),
+  );
+  return emails.map((email) => {
+    const employee = data.employees.find(
+      (candidate) => candidate.workEmail === email,
+    );
+    const accountId = employee ? jiraAccountId(employee.id) : null;
+    return listing
+      .filter((ticket) => ticket.assigneeRemoteIds[0] === accountId)
+      .map((ticket) => ticket.remoteId);
+  });
+}
+
+const remoteIds = (lists: Ticket[][]) =>
+  lists.map((list) => list.map((ticket) => ticket.remoteId));
+const accountIdsIn = (jql: string) => jql.match(/"712020:[^"]+"/g) ?? [];
 
 const sorted = (ids: string[]) => [...ids].sort();
 const requests = (path?: string) =>
@@ -42,18 +108,28 @@ const requests = (path?: string) =>
 const bodyOf = (index: number, path: string) =>
   requests(path)[index]?.body as Record<string, unknown>;
 
-const server = useSandboxServer(() => ({
-  '/jira': createJiraSandbox({
+const server = useSandboxServer(() => {
+  const jira = createJiraSandbox({
     organizations: [
       { key: 'acme', data: acme },
       { key: 'other', data: other },
+      { key: 'busy', data: busy },
     ],
     recorder,
-  }),
-}));
+  });
+  return {
+    '/jira': jira,
+    // The same sites, each answer 20 ms late, so requests sent together
+    // are in flight together.
+    '/slow-jira': express
+      .Router()
+      .use(countSearchesInFlight, latency(20), jira),
+  };
+});
 
 beforeEach(() => {
   recorder.clear();
+  searchesInFlight.most = 0;
 });
 
 describe('listing tickets', () => {
@@ -222,6 +298,102 @@ describe('listing tickets', () => {
   });
 });
 
+describe('field selection', () => {
+  const fieldsOf = (index: number) => bodyOf(index, '/search/jql').fields;
+
+  it('asks a listing only for the Jira fields of the selected Ticket fields', async () => {
+    const page = await connector().listTickets({
+      cursor: null,
+      limit: 10,
+      fields: new Set(['id', 'name', 'priority', 'ticketUrl']),
+    });
+    expect(fieldsOf(0)).toEqual(['summary', 'priority']);
+
+    // The sandbox answers as Jira does: the requested fields, id and key.
+    const ticket = page.items[0]!;
+    const seed = acme.issues.find((issue) => issue.id === ticket.remoteId)!;
+    expect(Object.keys(ticket.remoteData as object)).toEqual(
+      expect.arrayContaining(['id', 'key', 'self', 'fields']),
+    );
+    expect(
+      Object.keys((ticket.remoteData as { fields: object }).fields).sort(),
+    ).toEqual(['priority', 'summary']);
+    // Unselected fields stay null or empty.
+    expect(ticket).toMatchObject({
+      name: seed.summary,
+      priorityRaw: seed.priority,
+      ticketUrl: `${server.origin}/jira/acme/browse/${seed.key}`,
+      description: null,
+      status: null,
+      assigneeRemoteIds: [],
+      tags: [],
+      createdAt: null,
+    });
+  });
+
+  it('adds the fields its filters are re-applied on', async () => {
+    await connector().listTickets({
+      cursor: null,
+      limit: 10,
+      fields: new Set(['id', 'name']),
+      status: 'OPEN',
+      collectionRemoteId: '10001',
+      modifiedAfter: new Date('2026-10-01T00:00:00.000Z'),
+    });
+    expect(fieldsOf(0)).toEqual(['summary', 'status', 'project', 'updated']);
+  });
+
+  it('asks for every field without a selection or when remoteData is read', async () => {
+    const jira = connector();
+    await jira.listTickets({ cursor: null, limit: 10 });
+    await jira.listTickets({
+      cursor: null,
+      limit: 10,
+      fields: new Set(['id', 'remoteData']),
+    });
+    expect(fieldsOf(0)).toEqual([...ALL_ISSUE_FIELDS]);
+    expect(fieldsOf(1)).toEqual([...ALL_ISSUE_FIELDS]);
+  });
+
+  it('asks the assignee join for the selected fields and the assignee', async () => {
+    const emails = acme.employees
+      .filter((employee) => employee.status === 'Active')
+      .slice(0, 30)
+      .map((employee) => employee.workEmail);
+    const lists = await connector().getTicketsByAssigneeEmails(emails, {
+      fields: new Set(['id', 'name', 'status', 'priority']),
+    });
+    const searches = requests('/search/jql');
+    expect(searches).toHaveLength(2);
+    for (const search of searches) {
+      expect((search.body as { fields: unknown }).fields).toEqual([
+        'summary',
+        'status',
+        'priority',
+        'assignee',
+      ]);
+    }
+    expect(remoteIds(lists)).toEqual(
+      await expectedPerAssignee('acme', acme, emails),
+    );
+    expect(lists.flat().every((ticket) => ticket.description === null)).toBe(
+      true,
+    );
+  });
+
+  it('asks the bulk fetch only for the selected fields', async () => {
+    const [ticket] = await connector().getTicketsByIds([acme.issues[0]!.id], {
+      fields: new Set(['id', 'name', 'creator']),
+    });
+    expect(bodyOf(0, '/issue/bulkfetch').fields).toEqual([
+      'summary',
+      'creator',
+    ]);
+    expect(ticket?.name).toBe(acme.issues[0]!.summary);
+    expect(ticket?.creatorRemoteId).toEqual(expect.any(String));
+  });
+});
+
 describe('bulk lookups', () => {
   it('fetches tickets by id in key order with nulls, in one call', async () => {
     const jira = connector();
@@ -289,36 +461,77 @@ describe('bulk lookups', () => {
 });
 
 describe('tickets by assignee email', () => {
-  it('answers many employees with one search followed to its last page', async () => {
-    const jira = connector();
+  it('answers many employees with searches of 25 assignees sent together', async () => {
     const employees = acme.employees
       .filter((employee) => employee.status === 'Active')
       .slice(0, 40);
     const emails = [...employees.map((e) => e.workEmail), 'ghost@acme.example'];
-    const lists = await jira.getTicketsByAssigneeEmails(emails, {});
+    const expected = await expectedPerAssignee('acme', acme, emails);
+    recorder.clear();
 
-    emails.forEach((email, index) => {
-      expect(sorted(lists[index]!.map((ticket) => ticket.remoteId))).toEqual(
-        sorted(
-          acme.issues
-            .filter((issue) => issue.assigneeEmail === email)
-            .map((issue) => issue.id),
-        ),
-      );
-    });
+    const lists = await slowConnector().getTicketsByAssigneeEmails(emails, {});
+
+    // The same tickets per assignee, in the order one search gives them.
+    expect(remoteIds(lists)).toEqual(expected);
     expect(lists[emails.length - 1]).toEqual([]);
-
     const searches = requests('/search/jql');
     expect(
-      new Set(searches.map((search) => (search.body as { jql: string }).jql))
-        .size,
-    ).toBe(1);
+      searches.map(
+        (search) => accountIdsIn((search.body as { jql: string }).jql).length,
+      ),
+    ).toEqual([25, 15]);
     expect(bodyOf(0, '/search/jql').jql).toMatch(
-      /^assignee in \("712020:[^"]+"(, "712020:[^"]+"){39}\) ORDER BY created DESC, key DESC$/,
+      /^assignee in \("712020:[^"]+"(, "712020:[^"]+"){24}\) ORDER BY created DESC, key DESC$/,
     );
-    const total = lists.reduce((sum, list) => sum + list.length, 0);
-    expect(searches).toHaveLength(Math.ceil(total / 100));
+    expect(searchesInFlight.most).toBe(2);
     expect(requests('/users/search')).toHaveLength(1);
+  });
+
+  it('keeps at most 4 assignee searches in flight', async () => {
+    const emails = acme.employees
+      .filter((employee) => employee.status === 'Active')
+      .slice(0, 120)
+      .map((employee) => employee.workEmail);
+    const lists = await slowConnector().getTicketsByAssigneeEmails(emails, {});
+    expect(requests('/search/jql')).toHaveLength(5);
+    expect(searchesInFlight.most).toBe(4);
+    expect(remoteIds(lists)).toEqual(
+      await expectedPerAssignee('acme', acme, emails),
+    );
+  });
+
+  it("completes every assignee's tickets when a search needs more than one page", async () => {
+    // The busiest people first: their first 25 hold several pages.
+    const count = (email: string) =>
+      busy.issues.filter((issue) => issue.assigneeEmail === email).length;
+    const emails = busy.employees
+      .filter((employee) => employee.status === 'Active')
+      .map((employee) => employee.workEmail)
+      .sort((a, b) => count(b) - count(a))
+      .slice(0, 30);
+    const firstChunk = emails.slice(0, 25).reduce((n, e) => n + count(e), 0);
+    expect(firstChunk).toBeGreaterThan(200);
+    const expected = await expectedPerAssignee('busy', busy, emails);
+    recorder.clear();
+
+    const lists = await slowConnector('busy').getTicketsByAssigneeEmails(
+      emails,
+      {},
+    );
+
+    expect(remoteIds(lists)).toEqual(expected);
+    const searches = requests('/search/jql').map(
+      (search) => search.body as { jql: string; nextPageToken?: string },
+    );
+    const pagesOfFirst = searches.filter(
+      (search) => accountIdsIn(search.jql).length === 25,
+    );
+    expect(pagesOfFirst.length).toBe(Math.ceil(firstChunk / 100));
+    expect(
+      pagesOfFirst.filter((search) => search.nextPageToken !== undefined),
+    ).toHaveLength(pagesOfFirst.length - 1);
+    // The small chunk was sent alongside the big one's first page.
+    expect(searchesInFlight.most).toBe(2);
   });
 
   it('adds the status categories to the shared search', async () => {

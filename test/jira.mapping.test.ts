@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 
 import { adfToText } from '../subgraphs/ticketing/providers/jira/adf';
 import {
+  ALL_ISSUE_FIELDS,
   commentIssueId,
+  issueFieldsFor,
   jiraCommentSchema,
   jiraIssueSchema,
   mapComment,
@@ -166,6 +168,35 @@ describe('Jira issue mapping', () => {
       tags: [],
       ticketUrl: `${SITE}/browse/OPS-1`,
     });
+  });
+});
+
+describe('Jira fields for a selection', () => {
+  it('asks for the Jira fields of the selected Ticket fields only', () => {
+    expect(
+      issueFieldsFor(new Set(['id', 'name', 'status', 'statusRaw', 'tags'])),
+    ).toEqual(['summary', 'status', 'labels']);
+    expect(
+      issueFieldsFor(
+        new Set(['creator', 'collections', 'completedAt', 'ticketUrl']),
+      ),
+    ).toEqual(['creator', 'project', 'resolutiondate']);
+  });
+
+  it('asks for id alone when no selected field needs a Jira field', () => {
+    expect(issueFieldsFor(new Set(['id', 'remoteId', 'comments']))).toEqual([
+      'id',
+    ]);
+  });
+
+  it('asks for every field without a selection or with remoteData', () => {
+    expect(issueFieldsFor()).toEqual([...ALL_ISSUE_FIELDS]);
+    expect(issueFieldsFor(new Set(['id', 'remoteData']))).toEqual([
+      ...ALL_ISSUE_FIELDS,
+    ]);
+    expect(ALL_ISSUE_FIELDS).toEqual(
+      expect.arrayContaining(['summary', 'assignee', 'creator', 'reporter']),
+    );
   });
 });
 

@@ -6,7 +6,7 @@ import { linearId } from '../sandbox/providers/linear';
 import { zendeskTicketId } from '../sandbox/providers/zendesk';
 import { ACME_SEED, generateOrganization } from '../sandbox/seed';
 import type { SeedIssue } from '../sandbox/seed';
-import { graphql, pageToEnd, startTestSystem } from './support/system';
+import { SANDBOX, graphql, pageToEnd, startTestSystem } from './support/system';
 
 const FLAGSHIP = readFileSync(
   new URL('../operations/Flagship.graphql', import.meta.url),
@@ -192,6 +192,100 @@ describe.each(Object.entries(PROVIDERS))(
 );
 
 describe('field selection through the gateway', () => {
+  it('asks Jira once per batch for the fields every alias reads together', async () => {
+    system.recorder!.clear();
+    const response = await graphql<{
+      employees: {
+        edges: Array<{
+          node: {
+            workEmail: string;
+            named: { edges: Array<{ node: { name: string } }> };
+            tagged: {
+              edges: Array<{ node: { priority: string; tags: string[] } }>;
+            };
+          };
+        }>;
+      };
+    }>(
+      system.gatewayUrl,
+      `
+        {
+          employees(first: 30) {
+            edges {
+              node {
+                workEmail
+                named: assignedTickets(first: 2) {
+                  edges {
+                    node {
+                      name
+                    }
+                  }
+                }
+                tagged: assignedTickets(first: 2) {
+                  edges {
+                    node {
+                      priority
+                      tags
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      `,
+      SANDBOX,
+    );
+    expect(response.errors).toBeUndefined();
+    const searches = system
+      .recorder!.of('jira')
+      .filter((request) => request.path.endsWith('/search/jql'));
+    expect(searches).toHaveLength(2);
+    for (const search of searches) {
+      expect((search.body as { fields: unknown }).fields).toEqual([
+        'summary',
+        'priority',
+        'assignee',
+        'labels',
+      ]);
+    }
+    for (const { node } of response.data!.employees.edges) {
+      const seeded = new Map(
+        acme.issues
+          .filter((issue) => issue.assigneeEmail === node.workEmail)
+          .map((issue) => [issue.summary, issue]),
+      );
+      for (const edge of node.named.edges) {
+        expect(seeded.has(edge.node.name)).toBe(true);
+      }
+      const labels = node.tagged.edges.map((edge) => edge.node.tags);
+      for (const tags of labels) {
+        expect(
+          [...seeded.values()].map((issue) => issue.labels),
+        ).toContainEqual(tags);
+      }
+    }
+  });
+
+  it('asks Jira for the fields a ticket looked up by id reads', async () => {
+    const issue = acme.issues[7]!;
+    const id = Buffer.from(`Ticket:${issue.id}`).toString('base64url');
+    system.recorder!.clear();
+    const response = await graphql<{ ticket: { name: string } }>(
+      system.gatewayUrl,
+      `{ ticket(id: "${id}") { name } }`,
+      SANDBOX,
+    );
+    expect(response.errors).toBeUndefined();
+    expect(response.data!.ticket.name).toBe(issue.summary);
+    const fetches = system
+      .recorder!.of('jira')
+      .filter((request) => request.path.endsWith('/issue/bulkfetch'));
+    expect(fetches.map((request) => request.body)).toEqual([
+      expect.objectContaining({ fields: ['summary'] }),
+    ]);
+  });
+
   it('asks Linear only for what the query reads', async () => {
     const credentials = await organizationWith(PROVIDERS.linear.link());
     system.recorder!.clear();

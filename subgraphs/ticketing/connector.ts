@@ -105,16 +105,21 @@ export interface TicketingConnector {
    * will drop; cursors still point at positions.
    */
   listTickets(args: TicketListArgs): Promise<Page<Ticket>>;
-  getTicketsByIds(remoteIds: readonly string[]): Promise<(Ticket | null)[]>;
+  /** `fields` as in `TicketListArgs`: the `Ticket` fields read; absent: all. */
+  getTicketsByIds(
+    remoteIds: readonly string[],
+    selection?: Pick<TicketListArgs, 'fields'>,
+  ): Promise<(Ticket | null)[]>;
   /**
    * Every ticket assigned to each email's user, in key order (an empty list
    * for an email with no user), in the provider's listing order. Answered
    * with shared queries followed to their last page, not one per email.
-   * Only the `status` filter applies, with the same pushdown as listings.
+   * Only the `status` filter applies, with the same pushdown as listings;
+   * `fields` as in `TicketListArgs`.
    */
   getTicketsByAssigneeEmails(
     emails: readonly string[],
-    filters: Pick<TicketFilters, 'status'>,
+    filters: Pick<TicketListArgs, 'status' | 'fields'>,
   ): Promise<Ticket[][]>;
 
   /**

@@ -13,7 +13,7 @@ import { fromGlobalId, toGlobalId } from '../../lib/ids';
 import { scalarResolvers } from '../../lib/scalars';
 import type { GraphQLResolverMap, SubgraphContext } from '../../lib/subgraph';
 import type { TicketFilters, TicketingConnector } from './connector';
-import { selectedNodeFields } from './selection';
+import { selectedFields, selectedNodeFields } from './selection';
 import type {
   Ticket,
   TicketCollection,
@@ -41,11 +41,60 @@ interface EmployeeReference {
   workEmail?: string | null;
 }
 
+/**
+ * The `Ticket` fields the query behind a loader key selects (absent: all),
+ * so connectors with `capabilities.fieldSelection` fetch no more.
+ */
+interface Selecting {
+  fields?: ReadonlySet<string>;
+}
+
+/** A ticket by remote id. */
+interface TicketKey extends Selecting {
+  remoteId: string;
+}
+
+/** An assignee's tickets: a lower-cased email and a status filter. */
+interface AssigneeKey extends Selecting {
+  email: string;
+  status: TicketStatus | null;
+}
+
+/** A loader's cache key: the same lookup selecting the same fields. */
+function cacheKey({ fields, ...lookup }: TicketKey | AssigneeKey): string {
+  return JSON.stringify([lookup, fields ? [...fields].sort() : null]);
+}
+
+/**
+ * The fields a batch's keys select together, so one provider call answers
+ * them all and each key gets at least what it selected; absent when a key
+ * needs every field.
+ */
+function unionOfFields(
+  keys: readonly Selecting[],
+): ReadonlySet<string> | undefined {
+  const union = new Set<string>();
+  for (const { fields } of keys) {
+    if (!fields) {
+      return undefined;
+    }
+    fields.forEach((field) => union.add(field));
+  }
+  return union;
+}
+
 /** Keyed lookups shared by all resolvers of one request. */
 const loaders = {
+  /** Tickets by remote id; one call for the batch, whatever each selects. */
   tickets: (ctx: Context) =>
-    ctx.loader<string, Ticket | null>('ticketing.ticketsById', (ids) =>
-      ctx.connector().getTicketsByIds(ids),
+    ctx.loader<TicketKey, Ticket | null, string>(
+      'ticketing.ticketsById',
+      (keys) =>
+        ctx.connector().getTicketsByIds(
+          keys.map((key) => key.remoteId),
+          { fields: unionOfFields(keys) },
+        ),
+      { cacheKeyFn: cacheKey },
     ),
   comments: (ctx: Context) =>
     ctx.loader<string, TicketComment | null>('ticketing.commentsById', (ids) =>
@@ -66,32 +115,34 @@ const loaders = {
       (ids) => ctx.connector().getFirstCommentPages(ids),
     ),
   /**
-   * Keys are `[lower-cased email, status filter]` as JSON; one batch holds
-   * every parent's email and the connector answers each status with one
-   * shared search.
+   * One batch holds every parent's email; the connector answers each
+   * status filter with one shared lookup, asking for the fields the batch
+   * selects together.
    */
   ticketsByAssigneeEmail: (ctx: Context) =>
-    ctx.loader<string, Ticket[]>(
+    ctx.loader<AssigneeKey, Ticket[], string>(
       'ticketing.ticketsByAssigneeEmail',
       async (keys) => {
-        const parsed = keys.map(
-          (key) => JSON.parse(key) as [string, TicketStatus | null],
-        );
-        const results = new Map<string, Ticket[]>();
-        const statuses = [...new Set(parsed.map(([, status]) => status))];
-        for (const status of statuses) {
-          const emails = parsed
-            .filter(([, candidate]) => candidate === status)
-            .map(([email]) => email);
+        const byStatus = new Map<TicketStatus | null, Map<string, Ticket[]>>();
+        for (const status of new Set(keys.map((key) => key.status))) {
+          const group = keys.filter((key) => key.status === status);
+          const emails = [...new Set(group.map((key) => key.email))];
           const lists = await ctx
             .connector()
-            .getTicketsByAssigneeEmails(emails, { status });
-          emails.forEach((email, index) => {
-            results.set(JSON.stringify([email, status]), lists[index] ?? []);
-          });
+            .getTicketsByAssigneeEmails(emails, {
+              status,
+              fields: unionOfFields(group),
+            });
+          byStatus.set(
+            status,
+            new Map(emails.map((email, index) => [email, lists[index] ?? []])),
+          );
         }
-        return keys.map((key) => results.get(key) ?? []);
+        return keys.map(
+          (key) => byStatus.get(key.status)?.get(key.email) ?? [],
+        );
       },
+      { cacheKeyFn: cacheKey },
     ),
 };
 
@@ -139,13 +190,14 @@ async function assignedTickets(
   employee: EmployeeReference,
   args: PageArgs & { status?: TicketStatus | null },
   ctx: Context,
+  info: GraphQLResolveInfo,
 ): Promise<Connection<Ticket>> {
   const email = employee.workEmail?.trim().toLowerCase();
   const status = args.status ?? null;
   const tickets = email
     ? await loaders
         .ticketsByAssigneeEmail(ctx)
-        .load(JSON.stringify([email, status]))
+        .load({ email, status, fields: selectedNodeFields(info) })
     : [];
   return connectionFromArray(tickets.filter(ticketMatches({ status })), {
     first: args.first,
@@ -179,8 +231,16 @@ export const resolvers: GraphQLResolverMap<Context> = {
         filter: ticketMatches(filters),
       });
     },
-    ticket: (_: unknown, args: { id: string }, ctx: Context) =>
-      loaders.tickets(ctx).load(fromGlobalId(args.id, 'Ticket')),
+    ticket: (
+      _: unknown,
+      args: { id: string },
+      ctx: Context,
+      info: GraphQLResolveInfo,
+    ) =>
+      loaders.tickets(ctx).load({
+        remoteId: fromGlobalId(args.id, 'Ticket'),
+        fields: selectedFields(info),
+      }),
     ticketCollections: (_: unknown, args: PageArgs, ctx: Context) =>
       connectionFromPages({
         first: args.first,
@@ -191,8 +251,11 @@ export const resolvers: GraphQLResolverMap<Context> = {
   },
 
   Ticket: {
+    // No other subgraph refers to tickets; a reference is read whole.
     __resolveReference: (reference: { id: string }, ctx: Context) =>
-      loaders.tickets(ctx).load(fromGlobalId(reference.id, 'Ticket')),
+      loaders.tickets(ctx).load({
+        remoteId: fromGlobalId(reference.id, 'Ticket'),
+      }),
     id: (ticket: Ticket) => toGlobalId('Ticket', ticket.remoteId),
     assignees: (ticket: Ticket, _: unknown, ctx: Context) =>
       loadUsers(ctx, ticket.embeddedUsers, ticket.assigneeRemoteIds),
@@ -257,6 +320,7 @@ export const resolvers: GraphQLResolverMap<Context> = {
       employee: EmployeeReference,
       args: PageArgs & { status?: TicketStatus | null },
       ctx: Context,
-    ) => assignedTickets(employee, args, ctx),
+      info: GraphQLResolveInfo,
+    ) => assignedTickets(employee, args, ctx, info),
   },
 };

@@ -1,7 +1,7 @@
 /**
- * The `Ticket` fields a listing's query selects, read from the resolver's
- * `info`, so connectors that can select fields (Linear's selection sets)
- * fetch only what the answer needs.
+ * The `Ticket` fields a query selects, read from the resolver's `info`, so
+ * connectors that can select fields (Linear's selection sets, Jira's
+ * `fields`) fetch only what the answer needs.
  */
 import type {
   FragmentDefinitionNode,
@@ -62,6 +62,25 @@ export function selectedNodeFields(info: GraphQLResolveInfo): Set<string> {
     const edges = fieldsOf(fieldNode.selectionSet, info.fragments).get('edges');
     const node = fieldsOf(edges, info.fragments).get('node');
     for (const name of fieldsOf(node, info.fragments).keys()) {
+      if (name !== '__typename') {
+        selected.add(name);
+      }
+    }
+  }
+  return selected;
+}
+
+/**
+ * The fields selected on the object this resolver returns (`ticket(id) {
+ * … }`), through fragments alike; `__typename` excluded.
+ */
+export function selectedFields(info: GraphQLResolveInfo): Set<string> {
+  const selected = new Set<string>();
+  for (const fieldNode of info.fieldNodes) {
+    for (const name of fieldsOf(
+      fieldNode.selectionSet,
+      info.fragments,
+    ).keys()) {
       if (name !== '__typename') {
         selected.add(name);
       }

@@ -27,10 +27,14 @@
  * - Projects | "Get projects paginated" (`GET /rest/api/3/project/search`,
  *   `id` up to 50, `expand=description`).
  * - "Rate limiting": 429 with `Retry-After` is retried by the shared client.
+ *
+ * Field selection: searches and bulk fetches name in `fields` only the
+ * Jira fields of the `Ticket` fields the GraphQL query reads (the table in
+ * mapping.ts, `issueFieldsFor`) and those the connector reads itself.
  */
 import { z } from 'zod';
 
-import { chunk, clampLimit } from '../../../../lib/batching';
+import { chunk, clampLimit, mapConcurrently } from '../../../../lib/batching';
 import { ErrorCode, ProviderError } from '../../../../lib/errors';
 import type { ProviderClient } from '../../../../lib/http';
 import type { Logger } from '../../../../lib/logger';
@@ -52,6 +56,7 @@ import type {
 } from '../../models';
 import { foundUserIds, parseAnswer, perEmail } from '../helpers';
 import {
+  issueFieldsFor,
   jiraCommentSchema,
   jiraIssueSchema,
   jiraProjectSchema,
@@ -82,35 +87,30 @@ const USER_BULK_CHUNK = 50;
 /** "Get projects paginated": up to 50 `id` values. */
 const PROJECT_IDS_MAX = 50;
 const PROJECT_PAGE_MAX = 100;
-/** Account ids per `assignee in (…)` clause, to bound the JQL's length. */
-const ASSIGNEES_PER_QUERY = 100;
+/**
+ * Account ids per `assignee in (…)` search. Pages of one search are
+ * dependent round-trips (each needs the previous `nextPageToken`); separate
+ * searches are not. At a few open issues per person, 25 assignees usually
+ * fit one 100-issue page, so a join of 50 employees costs two searches sent
+ * together rather than one search read page after page. Smaller chunks
+ * would spend more calls on pages far from full.
+ */
+const ASSIGNEES_PER_SEARCH = 25;
+/**
+ * Assignee searches in flight at once: a join of 100 employees goes out in
+ * one wave, and a bigger one never becomes a burst Jira's rate limit
+ * answers with 429.
+ */
+const ASSIGNEE_SEARCH_CONCURRENCY = 4;
 /** "Get all users": `maxResults` is limited to 1000. */
 const USERS_PAGE_MAX = 1_000;
 /** Directory pages read at most (100,000 users), a bound on a runaway. */
 const MAX_DIRECTORY_PAGES = 100;
 /**
- * Pages one assignee join follows before giving up: a bound so a runaway
+ * Pages one assignee search follows before giving up: a bound so a runaway
  * result cannot hold a request forever (10,000 issues at 100 per page).
  */
 const MAX_JOIN_PAGES = 100;
-
-/** The fields a ticket is built from ("fields" of the search request). */
-const ISSUE_FIELDS = [
-  'summary',
-  'description',
-  'status',
-  'priority',
-  'issuetype',
-  'assignee',
-  'reporter',
-  'creator',
-  'project',
-  'duedate',
-  'resolutiondate',
-  'created',
-  'updated',
-  'labels',
-];
 
 /**
  * Stable order for every search: newest first, the key breaking ties, so
@@ -124,6 +124,34 @@ const ORDER_BY = 'ORDER BY created DESC, key DESC';
  * unbounded JQL ("a query with a search restriction" is required).
  */
 const MATCH_ALL = 'created >= "1970/01/01 00:00"';
+
+/**
+ * The Jira fields to fetch for the `Ticket` fields a caller selected
+ * (absent: all) and those the connector or the caller reads itself: the
+ * assignee join groups by `assignees`, and callers re-apply each filter
+ * after fetching (`status`, `collections`, `modifiedAt`).
+ */
+function fieldsToFetch(
+  selected: ReadonlySet<string> | undefined,
+  needed: readonly string[],
+): string[] {
+  return issueFieldsFor(selected && new Set([...selected, ...needed]));
+}
+
+/** The `Ticket` fields re-applying `filters` after fetching reads. */
+function filterFields(filters: TicketFilters): string[] {
+  return [
+    ...(filters.status ? ['status'] : []),
+    ...(filters.collectionRemoteId ? ['collections'] : []),
+    ...(filters.modifiedAfter ? ['modifiedAt'] : []),
+  ];
+}
+
+/** One JQL search: the query and the issue fields to return. */
+interface Search {
+  jql: string;
+  fields: readonly string[];
+}
 
 const credentialsSchema = z.object({
   email: z.string().min(1),
@@ -288,7 +316,8 @@ export class JiraTicketingConnector implements TicketingConnector {
    * categories; `modifiedAfter` at minute precision in the user's time
    * zone. Callers filter all three exactly after fetching. `limit` is
    * clamped to 100 (and raised to 100 with a status filter); `cursor` is
-   * Jira's `nextPageToken`.
+   * Jira's `nextPageToken`. `fields` asks only for the Jira fields the
+   * selected `Ticket` fields and the filters need (`issueFieldsFor`).
    */
   async listTickets(args: TicketListArgs): Promise<Page<Ticket>> {
     const jql = await this.ticketJql(args);
@@ -297,14 +326,23 @@ export class JiraTicketingConnector implements TicketingConnector {
     const maxResults = args.status
       ? SEARCH_PAGE_MAX
       : clampLimit(args.limit, SEARCH_PAGE_MAX);
-    return this.searchPage(jql, args.cursor, maxResults);
+    return this.searchPage(
+      { jql, fields: fieldsToFetch(args.fields, filterFields(args)) },
+      args.cursor,
+      maxResults,
+    );
   }
 
-  /** Bulk fetch, 100 ids per call; key order, null for unknown ids. */
+  /**
+   * Bulk fetch, 100 ids per call, asking only for the Jira fields of the
+   * selected `fields`; key order, null for unknown ids.
+   */
   async getTicketsByIds(
     remoteIds: readonly string[],
+    selection: Pick<TicketListArgs, 'fields'> = {},
   ): Promise<(Ticket | null)[]> {
     const route = '/rest/api/3/issue/bulkfetch';
+    const fields = fieldsToFetch(selection.fields, []);
     const found = new Map<string, Ticket>();
     const unique = [...new Set(remoteIds)];
     for (const ids of chunk(unique, BULK_FETCH_MAX)) {
@@ -313,7 +351,7 @@ export class JiraTicketingConnector implements TicketingConnector {
         path: route,
         route,
         idempotent: true,
-        body: { issueIdsOrKeys: ids, fields: ISSUE_FIELDS },
+        body: { issueIdsOrKeys: ids, fields },
       });
       for (const issue of parseAnswer(
         PROVIDER,
@@ -329,45 +367,41 @@ export class JiraTicketingConnector implements TicketingConnector {
 
   /**
    * Resolves the emails to account ids (the user directory, see
-   * `getUsersByEmails`), then runs one `assignee in (…)` search per 100 accounts and
-   * follows it to its last page.
+   * `getUsersByEmails`), then runs one `assignee in (…)` search per 25
+   * accounts, up to 4 at once, each followed to its last page. An issue has
+   * one assignee, so each account's tickets come from one search, in its
+   * order (`created DESC, key DESC`). `fields` as in `listTickets`, plus
+   * the assignee the tickets are grouped by.
    */
   async getTicketsByAssigneeEmails(
     emails: readonly string[],
-    filters: Pick<TicketFilters, 'status'>,
+    filters: Pick<TicketListArgs, 'status' | 'fields'>,
   ): Promise<Ticket[][]> {
     const users = await this.getUsersByEmails(emails);
-    const accountIds = foundUserIds(users);
-    const byAssignee = new Map<string, Ticket[]>();
-    for (const ids of chunk(accountIds, ASSIGNEES_PER_QUERY)) {
-      const clauses = [`assignee in (${ids.map(jqlString).join(', ')})`];
-      if (filters.status) {
-        clauses.push(this.statusClause(filters.status));
-      }
-      const jql = `${clauses.join(' AND ')} ${ORDER_BY}`;
-      let cursor: string | null = null;
-      let pages = 0;
-      do {
-        const page: Page<Ticket> = await this.searchPage(
-          jql,
-          cursor,
-          SEARCH_PAGE_MAX,
-        );
-        for (const ticket of page.items) {
-          for (const assignee of ticket.assigneeRemoteIds) {
-            const list = byAssignee.get(assignee) ?? [];
-            list.push(ticket);
-            byAssignee.set(assignee, list);
-          }
+    const fields = fieldsToFetch(filters.fields, [
+      'assignees',
+      ...filterFields(filters),
+    ]);
+    const found = await mapConcurrently(
+      chunk(foundUserIds(users), ASSIGNEES_PER_SEARCH),
+      ASSIGNEE_SEARCH_CONCURRENCY,
+      (ids) => {
+        const clauses = [`assignee in (${ids.map(jqlString).join(', ')})`];
+        if (filters.status) {
+          clauses.push(this.statusClause(filters.status));
         }
-        cursor = page.nextCursor;
-        pages += 1;
-      } while (cursor !== null && pages < MAX_JOIN_PAGES);
-      if (cursor !== null) {
-        this.logger.warn(
-          { provider: PROVIDER, pages, assignees: ids.length },
-          'assignee join stopped at its page bound',
-        );
+        return this.searchToEnd({
+          jql: `${clauses.join(' AND ')} ${ORDER_BY}`,
+          fields,
+        });
+      },
+    );
+    const byAssignee = new Map<string, Ticket[]>();
+    for (const ticket of found.flat()) {
+      for (const assignee of ticket.assigneeRemoteIds) {
+        const list = byAssignee.get(assignee) ?? [];
+        list.push(ticket);
+        byAssignee.set(assignee, list);
       }
     }
     return perEmail(users, byAssignee);
@@ -570,8 +604,35 @@ export class JiraTicketingConnector implements TicketingConnector {
     return remoteIds.map((id) => found.get(id) ?? null);
   }
 
+  /**
+   * Every issue `search` finds, its pages read one after the other (each
+   * needs the previous `nextPageToken`) up to `MAX_JOIN_PAGES`.
+   */
+  private async searchToEnd(search: Search): Promise<Ticket[]> {
+    const tickets: Ticket[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const page: Page<Ticket> = await this.searchPage(
+        search,
+        cursor,
+        SEARCH_PAGE_MAX,
+      );
+      tickets.push(...page.items);
+      cursor = page.nextCursor;
+      pages += 1;
+    } while (cursor !== null && pages < MAX_JOIN_PAGES);
+    if (cursor !== null) {
+      this.logger.warn(
+        { provider: PROVIDER, pages, issues: tickets.length },
+        'assignee join stopped at its page bound',
+      );
+    }
+    return tickets;
+  }
+
   private async searchPage(
-    jql: string,
+    search: Search,
     cursor: string | null,
     maxResults: number,
   ): Promise<Page<Ticket>> {
@@ -583,8 +644,8 @@ export class JiraTicketingConnector implements TicketingConnector {
       route,
       idempotent: true,
       body: {
-        jql,
-        fields: ISSUE_FIELDS,
+        jql: search.jql,
+        fields: search.fields,
         maxResults,
         ...(cursor === null ? {} : { nextPageToken: cursor }),
       },

@@ -17,7 +17,10 @@
  * - Projects: `Project` { id, key, name, description }.
  *
  * The zod schemas check only what the mapping reads and keep everything
- * else (`looseObject`), so `remoteData` is the payload as it came.
+ * else (`looseObject`), so `remoteData` is the payload as it came. Every
+ * issue field is optional: a search asks only for the fields the GraphQL
+ * query reads (`issueFieldsFor`), and the ticket's other fields stay null
+ * or empty.
  */
 import { z } from 'zod';
 
@@ -79,6 +82,64 @@ export const jiraIssueSchema = z.looseObject({
     .optional(),
 });
 export type JiraIssue = z.infer<typeof jiraIssueSchema>;
+
+/**
+ * The Jira fields each `Ticket` field (GraphQL name) is mapped from by
+ * `mapIssue`: the one table a search's or bulk fetch's `fields` list is
+ * built from ("Search for issues using JQL enhanced search" and "Bulk fetch
+ * issues", `fields`). Not listed: `id`, `remoteId` and `ticketUrl` come
+ * from the issue's `id` and `key`, which Jira returns whatever `fields`
+ * says; `comments` are read by their own calls. `statusRaw` and
+ * `priorityRaw` share their enum's field. `creator` asks for `creator`
+ * only: `reporter` is the mapping's fallback when a payload lacks it.
+ */
+const JIRA_FIELDS_BY_TICKET_FIELD: Readonly<Record<string, string>> = {
+  name: 'summary',
+  description: 'description',
+  status: 'status',
+  statusRaw: 'status',
+  priority: 'priority',
+  priorityRaw: 'priority',
+  ticketType: 'issuetype',
+  assignees: 'assignee',
+  creator: 'creator',
+  collections: 'project',
+  tags: 'labels',
+  dueDate: 'duedate',
+  completedAt: 'resolutiondate',
+  createdAt: 'created',
+  modifiedAt: 'updated',
+};
+
+/**
+ * Every field a ticket is built from, and the reporter: what `remoteData`
+ * holds, and what is asked for when the selection is unknown.
+ */
+export const ALL_ISSUE_FIELDS: readonly string[] = [
+  ...new Set(Object.values(JIRA_FIELDS_BY_TICKET_FIELD)),
+  'reporter',
+];
+
+/**
+ * The `fields` to ask Jira for so that the `Ticket` fields in `selected`
+ * (GraphQL names) are mapped; the others come back null or empty. Absent,
+ * or with `remoteData` selected: every field (`ALL_ISSUE_FIELDS`). A
+ * selection that needs no field asks for `id` alone, Jira's default.
+ */
+export function issueFieldsFor(selected?: ReadonlySet<string>): string[] {
+  if (!selected || selected.has('remoteData')) {
+    return [...ALL_ISSUE_FIELDS];
+  }
+  const fields = new Set<string>();
+  for (const [ticketField, jiraField] of Object.entries(
+    JIRA_FIELDS_BY_TICKET_FIELD,
+  )) {
+    if (selected.has(ticketField)) {
+      fields.add(jiraField);
+    }
+  }
+  return fields.size > 0 ? [...fields] : ['id'];
+}
 
 export const jiraCommentSchema = z.looseObject({
   id: z.string(),
