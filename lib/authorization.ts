@@ -138,6 +138,29 @@ export function requiredScopes(
 }
 
 /**
+ * Which of `fields` (of `type`) `identity` may read under `permissions`:
+ * what a resolver should fetch for them. A denied field's resolver never
+ * runs, so fetching it would only move data (personal data, pay) from the
+ * provider that the request may not see.
+ */
+export function grantedFields(
+  permissions: SubgraphPermissions,
+  identity: Pick<Identity, 'scopes'>,
+  type: string,
+  fields: Iterable<string>,
+): Set<string> {
+  const granted = new Set<string>(identity.scopes);
+  const readable = new Set<string>();
+  for (const field of fields) {
+    const needed = requiredScopes(permissions, type, field);
+    if (needed.length > 0 && needed.every((scope) => granted.has(scope))) {
+      readable.add(field);
+    }
+  }
+  return readable;
+}
+
+/**
  * The rule tree of one subgraph: `read` on every field of a readable type,
  * `read` plus the extra scope on restricted fields, `write` on mutations,
  * and the federation fields (`_service`, `_entities`, `_Service.sdl`)

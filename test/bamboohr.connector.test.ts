@@ -274,6 +274,140 @@ describe('batch reads', () => {
   });
 });
 
+describe('field selection', () => {
+  /** The optional fields a call named, sorted; [] when it named none. */
+  function fieldsOf(call: { query: Record<string, unknown> } | undefined) {
+    const fields = call?.query.fields;
+    return typeof fields === 'string' ? fields.split(',').sort() : [];
+  }
+
+  it('names in fields only what the selected Employee fields map from', async () => {
+    const page = await connect().listEmployees({
+      cursor: null,
+      limit: 5,
+      fields: new Set(['firstName', 'startDate', 'team', 'manager']),
+    });
+    expect(fieldsOf(seen()[0])).toEqual([
+      'departmentId',
+      'hireDate',
+      'reportsToId',
+    ]);
+    const seed = acme.employees[1]!;
+    expect(page.items[1]).toMatchObject({
+      firstName: seed.firstName,
+      startDate: seed.hireDate,
+      teamRemoteId: expect.stringMatching(/^department:\d+$/),
+      // Not selected: BambooHR was not asked, the sandbox did not send it.
+      workEmail: null,
+      dateOfBirth: null,
+    });
+    expect(page.items[1]?.remoteData).not.toHaveProperty('birthDate');
+  });
+
+  it('sends no fields at all when what List Employees always returns is enough', async () => {
+    const page = await connect().listEmployees({
+      cursor: null,
+      limit: 3,
+      fields: new Set(['id', 'displayName', 'jobTitle', 'employmentStatus']),
+    });
+    expect(seen()[0]?.query).not.toHaveProperty('fields');
+    expect(Object.keys(page.items[0]?.remoteData as object).sort()).toEqual([
+      'employeeId',
+      'firstName',
+      'jobTitleName',
+      'lastName',
+      'photoUrl',
+      'preferredName',
+      'status',
+    ]);
+    expect(page.items[0]).toMatchObject({
+      displayName: expect.any(String),
+      jobTitle: acme.employees[0]!.jobTitle,
+      employmentStatus: 'ACTIVE',
+    });
+  });
+
+  it('asks for every field when the selection is unknown or reads remoteData', async () => {
+    const connector = connect();
+    await connector.listEmployees({ cursor: null, limit: 1 });
+    await connector.listEmployees({
+      cursor: null,
+      limit: 1,
+      fields: new Set(['remoteData']),
+    });
+    const all = [
+      'birthDate',
+      'departmentId',
+      'divisionId',
+      'employeeNumber',
+      'gender',
+      'hireDate',
+      'homeEmail',
+      'locationId',
+      'maritalStatus',
+      'mobilePhone',
+      'reportsToId',
+      'terminationDate',
+      'workEmail',
+    ];
+    expect(seen().map(fieldsOf)).toEqual([all, all]);
+  });
+
+  it('adds the work email a work email filter is checked against', async () => {
+    const target = acme.employees[30]!;
+    const page = await connect().listEmployees({
+      cursor: null,
+      limit: 10,
+      workEmail: target.workEmail,
+      fields: new Set(['firstName']),
+    });
+    expect(fieldsOf(seen()[0])).toEqual(['workEmail']);
+    expect(
+      page.items.find((employee) => employee.workEmail === target.workEmail)
+        ?.remoteId,
+    ).toBe(target.id);
+  });
+
+  it('reads employees by id with the selected fields only', async () => {
+    const [employee] = await connect().fetchEmployeesByIds(['105'], {
+      fields: new Set(['dateOfBirth', 'gender']),
+    });
+    expect(fieldsOf(seen()[0])).toEqual(['birthDate', 'gender']);
+    expect(employee).toMatchObject({
+      dateOfBirth: acme.employees[4]!.dateOfBirth,
+      workEmail: null,
+    });
+  });
+
+  it('matches emails on a roster with the selected fields and the work email, once per field set', async () => {
+    const connector = connect();
+    const seed = acme.employees[8]!;
+    const [named] = await connector.fetchEmployeesByWorkEmails(
+      [seed.workEmail],
+      { fields: new Set(['firstName']) },
+    );
+    const [dated] = await connector.fetchEmployeesByWorkEmails(
+      [seed.workEmail],
+      { fields: new Set(['startDate']) },
+    );
+    // Narrower than the second roster: served by it, no third read.
+    await connector.fetchEmployeesByWorkEmails([seed.workEmail], {
+      fields: new Set(['id']),
+    });
+    expect(named).toMatchObject({ remoteId: seed.id, startDate: null });
+    expect(dated?.startDate).toBe(seed.hireDate);
+    expect(seen().map(fieldsOf)).toEqual([
+      ['workEmail'],
+      ['hireDate', 'workEmail'],
+    ]);
+  });
+
+  it('infers team parents from a roster of department and division ids alone', async () => {
+    await connect().fetchParentTeamIds(['department:1']);
+    expect(seen().map(fieldsOf)).toEqual([['departmentId', 'divisionId']]);
+  });
+});
+
 describe('employments', () => {
   it('reads one employee’s history from its three tables, newest first', async () => {
     const veteran = acme.employees.find(

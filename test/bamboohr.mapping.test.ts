@@ -5,6 +5,7 @@ import {
   changedEmployeesResponseSchema,
   changedEntries,
   compensationRowSchema,
+  employeeFieldsFor,
   employmentStatusRowSchema,
   jobInfoRowSchema,
   listEmployeeSchema,
@@ -116,6 +117,40 @@ describe('mapEmployee', () => {
     expect(employee.managerRemoteId).toBeNull();
     expect(employee.teamRemoteId).toBeNull();
     expect(employee.workEmail).toBeNull();
+  });
+});
+
+describe('employeeFieldsFor', () => {
+  it('names the optional fields of the selected Employee fields, once each', () => {
+    expect(
+      employeeFieldsFor(
+        new Set(['workEmail', 'gender', 'genderRaw', 'manager', 'firstName']),
+      ),
+    ).toEqual(['workEmail', 'reportsToId', 'gender']);
+  });
+
+  it('names none for fields List Employees always returns or other calls read', () => {
+    expect(
+      employeeFieldsFor(
+        new Set([
+          'id',
+          'remoteId',
+          'displayName',
+          'jobTitle',
+          'employmentStatusRaw',
+          'company',
+          'employments',
+          'modifiedAt',
+        ]),
+      ),
+    ).toEqual([]);
+  });
+
+  it('names every field for remoteData or an unknown selection', () => {
+    expect(employeeFieldsFor(new Set(['remoteData']))).toEqual(
+      employeeFieldsFor(),
+    );
+    expect(employeeFieldsFor()).toHaveLength(13);
   });
 });
 

@@ -6,10 +6,8 @@ import {
 } from '../sandbox/providers/hibob';
 import { ACME_SEED, OTHER_SEED, generateOrganization } from '../sandbox/seed';
 import { RequestRecorder, sandboxCredentials } from '../sandbox/types';
-import {
-  HIBOB_FIELDS,
-  HibobConnector,
-} from '../subgraphs/hris/providers/hibob/connector';
+import { HibobConnector } from '../subgraphs/hris/providers/hibob/connector';
+import { HIBOB_FIELDS } from '../subgraphs/hris/providers/hibob/mapping';
 import {
   rejection,
   sandboxAccount,
@@ -126,6 +124,76 @@ describe('listing HiBob employees', () => {
     // `/root/fullName` is in Bob's default set but not asked for.
     expect(record).not.toHaveProperty('fullName');
     expect(record).toHaveProperty('humanReadable');
+  });
+});
+
+describe('HiBob field selection', () => {
+  it('asks Bob for the paths of the selected fields and the id, and leaves the rest null', async () => {
+    const page = await connect().listEmployees({
+      cursor: null,
+      limit: 3,
+      fields: new Set(['displayName', 'team']),
+    });
+    expect(searches()[0]?.fields.sort()).toEqual([
+      '/root/displayName',
+      '/root/firstName',
+      '/root/id',
+      '/root/surname',
+      '/work/department',
+    ]);
+    const seed = acme.employees[0]!;
+    expect(page.items[0]).toMatchObject({
+      remoteId: hibobEmployeeId(seed.id),
+      displayName: expect.any(String),
+      teamRemoteId: expect.any(String),
+      workEmail: null,
+      dateOfBirth: null,
+    });
+  });
+
+  it('adds the work email an email lookup matches on', async () => {
+    const seed = acme.employees[4]!;
+    const [employee] = await connect().fetchEmployeesByWorkEmails(
+      [seed.workEmail],
+      { fields: new Set(['jobTitle']) },
+    );
+    expect(employee).toMatchObject({
+      jobTitle: seed.jobTitle,
+      personalEmail: null,
+    });
+    expect(searches()[0]?.fields.sort()).toEqual([
+      '/root/email',
+      '/root/id',
+      '/work/title',
+    ]);
+  });
+
+  it('answers a lookup from a roster this request read with the fields it needs', async () => {
+    const connector = connect();
+    await connector.listEmployees({
+      cursor: null,
+      limit: 5,
+      fields: new Set(['workEmail', 'firstName']),
+    });
+    const seed = acme.employees[7]!;
+    const [found] = await connector.fetchEmployeesByWorkEmails(
+      [seed.workEmail],
+      { fields: new Set(['firstName']) },
+    );
+    expect(found?.firstName).toBe(seed.firstName);
+    // Needs a field the roster lacks: a search of its own.
+    await connector.fetchEmployeesByWorkEmails([seed.workEmail], {
+      fields: new Set(['startDate']),
+    });
+    expect(searches().map((body) => body.filters)).toEqual([
+      [],
+      [
+        expect.objectContaining({
+          fieldPath: 'root.email',
+          values: [seed.workEmail],
+        }),
+      ],
+    ]);
   });
 });
 

@@ -8,6 +8,7 @@ import {
 } from '../sandbox/providers/personio';
 import { ACME_SEED, generateOrganization } from '../sandbox/seed';
 import type { SeedEmployee } from '../sandbox/seed';
+import type { RecordedRequest } from '../sandbox/types';
 import { graphql, pageToEnd, startTestSystem } from './support/system';
 
 const FLAGSHIP = readFileSync(
@@ -39,6 +40,10 @@ interface Provider {
   credentials: Record<string, string>;
   remoteId: (seed: SeedEmployee) => string;
   status: (seed: SeedEmployee) => string;
+  /** The fields a request for employees named, sorted; undefined for others. */
+  fieldsAsked: (request: RecordedRequest) => string[] | undefined;
+  /** What the flagship's employee fields need from the provider. */
+  flagshipFields: string[];
 }
 
 const PROVIDERS: Provider[] = [
@@ -47,6 +52,18 @@ const PROVIDERS: Provider[] = [
     credentials: sandboxCredentials.hibob('acme'),
     remoteId: (seed) => hibobEmployeeId(seed.id),
     status: (seed) => (seed.status === 'Active' ? 'ACTIVE' : 'INACTIVE'),
+    fieldsAsked: (request) =>
+      request.path === '/v1/people/search'
+        ? [...(request.body as { fields: string[] }).fields].sort()
+        : undefined,
+    flagshipFields: [
+      '/internal/lifecycleStatus',
+      '/internal/status',
+      '/root/email',
+      '/root/firstName',
+      '/root/id',
+      '/root/surname',
+    ],
   },
   {
     name: 'personio',
@@ -59,6 +76,11 @@ const PROVIDERS: Provider[] = [
         onboarding: 'PENDING',
         inactive: 'INACTIVE',
       })[personioStatus(seed)],
+    fieldsAsked: (request) =>
+      request.path === '/v1/company/employees'
+        ? [request.query['attributes[]'] ?? []].flat().map(String).sort()
+        : undefined,
+    flagshipFields: ['email', 'first_name', 'id', 'last_name', 'status'],
   },
 ];
 
@@ -153,6 +175,21 @@ describe.each(PROVIDERS)('the flagship query on $name', (provider) => {
     expect(
       edges.some(({ node }) => node.assignedTickets!.edges.length > 0),
     ).toBe(true);
+  });
+
+  it('asks the provider only for what the flagship’s employee fields map from', async () => {
+    system.recorder!.clear();
+    const response = await graphql(
+      system.gatewayUrl,
+      FLAGSHIP,
+      credentials.get(provider.name),
+    );
+    expect(response.errors).toBeUndefined();
+    const asked = system
+      .recorder!.of(provider.name)
+      .map(provider.fieldsAsked)
+      .filter((fields) => fields !== undefined);
+    expect(asked).toEqual([provider.flagshipFields]);
   });
 
   it('pages employees to the end: exactly the seeded employees, once each', async () => {

@@ -7,10 +7,8 @@ import {
 } from '../sandbox/providers/personio';
 import { ACME_SEED, generateOrganization } from '../sandbox/seed';
 import { RequestRecorder, sandboxCredentials } from '../sandbox/types';
-import {
-  PERSONIO_ATTRIBUTES,
-  PersonioConnector,
-} from '../subgraphs/hris/providers/personio/connector';
+import { PersonioConnector } from '../subgraphs/hris/providers/personio/connector';
+import { PERSONIO_ATTRIBUTES } from '../subgraphs/hris/providers/personio/mapping';
 import { AccessTokenCache } from '../subgraphs/hris/providers/personio/token';
 import {
   rejection,
@@ -216,6 +214,54 @@ describe('Personio lookups', () => {
         .map((email) => email.toLowerCase())
         .sort(),
     );
+  });
+});
+
+describe('Personio field selection', () => {
+  /** The `attributes[]` of the requests to `path`, each sorted. */
+  function attributesOf(path: string): string[][] {
+    return calls(path).map((request) =>
+      [request.query['attributes[]'] ?? []].flat().map(String).sort(),
+    );
+  }
+
+  it('names in attributes[] the id and what the selected fields map from', async () => {
+    const page = await connect().listEmployees({
+      cursor: null,
+      limit: 5,
+      fields: new Set(['firstName', 'employmentStatus']),
+    });
+    expect(attributesOf('/v1/company/employees')).toEqual([
+      ['first_name', 'id', 'status'],
+    ]);
+    expect(page.items[0]).toMatchObject({
+      remoteId: ids[0],
+      firstName: acme.employees[0]!.firstName,
+      workEmail: null,
+      startDate: null,
+    });
+  });
+
+  it('maps gender when it is selected', async () => {
+    const seed = acme.employees.find((e) => e.gender === 'Female')!;
+    const [employee] = await connect().fetchEmployeesByIds(
+      [String(personioEmployeeId(seed.id))],
+      { fields: new Set(['gender', 'genderRaw']) },
+    );
+    expect(employee).toMatchObject({ gender: 'FEMALE', genderRaw: 'female' });
+  });
+
+  it('reads an employee selected with its employments once, for both', async () => {
+    const connector = connect();
+    const id = ids[3]!;
+    const [employee] = await connector.fetchEmployeesByIds([id], {
+      fields: new Set(['firstName', 'employments']),
+    });
+    const [employments] = await connector.fetchEmploymentsByEmployeeIds([id]);
+    expect(employee?.firstName).toBe(acme.employees[3]!.firstName);
+    expect(employments).toHaveLength(1);
+    expect(employments![0]?.payCurrency).toBe(acme.employees[3]!.payCurrency);
+    expect(attributesOf(`/v1/company/employees/${id}`)).toHaveLength(1);
   });
 });
 

@@ -33,8 +33,10 @@ export interface HrisCapabilities {
   };
   /**
    * The provider returns only the fields the connector names (BambooHR
-   * `fields`, HiBob `fields`, Personio `attributes[]`), so records carry
-   * what the common model maps and little else.
+   * `fields`, HiBob `fields`, Personio `attributes[]`), and the connector
+   * names only those of the `Employee` fields a caller selects
+   * (`EmployeeSelection`), so records carry what the query reads and
+   * little else.
    */
   fieldSelection: boolean;
   /** The connector can create or update records at the provider. */
@@ -46,6 +48,41 @@ export interface EmployeeFilters {
   workEmail?: string | null;
   /** Only employees modified at or after this instant. */
   modifiedAfter?: Date | null;
+}
+
+/**
+ * The `Employee` fields (GraphQL names) a caller reads; absent: all. A
+ * connector with `capabilities.fieldSelection` may leave the others
+ * unfetched (null, or a partial `remoteData`); it always fetches what it
+ * reads itself: remote ids and cursors, the work email it matches emails
+ * on, and what the filters need (see `filterFields`).
+ */
+export interface EmployeeSelection {
+  fields?: ReadonlySet<string>;
+}
+
+/**
+ * The `Employee` fields the filters in `filters` are checked against: a
+ * caller re-applies the filters a connector does not push down, and a
+ * connector that filters in memory reads them too.
+ */
+export function filterFields(filters: EmployeeFilters): string[] {
+  return [
+    ...(filters.employmentStatus ? ['employmentStatus'] : []),
+    ...(filters.workEmail ? ['workEmail'] : []),
+    ...(filters.modifiedAfter ? ['modifiedAt'] : []),
+  ];
+}
+
+/**
+ * `selected` with the fields of `needed` added; absent (all fields) stays
+ * absent.
+ */
+export function withFields(
+  selected: ReadonlySet<string> | undefined,
+  needed: readonly string[],
+): ReadonlySet<string> | undefined {
+  return selected && new Set([...selected, ...needed]);
 }
 
 export interface PageArgs {
@@ -80,21 +117,28 @@ export interface HrisConnector {
    * hold more items than `limit` (a connector may read ahead when it knows
    * the caller will filter) or fewer (the provider's maximum).
    */
-  listEmployees(args: PageArgs & EmployeeFilters): Promise<Page<Employee>>;
+  listEmployees(
+    args: PageArgs & EmployeeFilters & EmployeeSelection,
+  ): Promise<Page<Employee>>;
 
   /**
    * Employees by remote id, in key order, null for an unknown id. Chunked to
-   * `capabilities.maxIdsPerCall` ids per provider call.
+   * `capabilities.maxIdsPerCall` ids per provider call. `fields` as in
+   * `EmployeeSelection`.
    */
-  fetchEmployeesByIds(ids: readonly string[]): Promise<(Employee | null)[]>;
+  fetchEmployeesByIds(
+    ids: readonly string[],
+    selection?: EmployeeSelection,
+  ): Promise<(Employee | null)[]>;
 
   /**
    * Employees by work email, matched case-insensitively, in key order, null
    * for an email no employee has. All emails of a batch cost the same
-   * provider calls as one.
+   * provider calls as one. `fields` as in `EmployeeSelection`.
    */
   fetchEmployeesByWorkEmails(
     emails: readonly string[],
+    selection?: EmployeeSelection,
   ): Promise<(Employee | null)[]>;
 
   /**

@@ -11,9 +11,15 @@ import { connectionFromArray, connectionFromPages } from '../../lib/pagination';
 import type { Connection, Page } from '../../lib/pagination';
 import { fromGlobalId, toGlobalId } from '../../lib/ids';
 import { scalarResolvers } from '../../lib/scalars';
+import {
+  selectedFields,
+  selectedNodeFields,
+  selectionCacheKey,
+  unionOfFields,
+} from '../../lib/selection';
+import type { FieldSelection } from '../../lib/selection';
 import type { GraphQLResolverMap, SubgraphContext } from '../../lib/subgraph';
 import type { TicketFilters, TicketingConnector } from './connector';
-import { selectedFields, selectedNodeFields } from './selection';
 import type {
   Ticket,
   TicketCollection,
@@ -41,46 +47,15 @@ interface EmployeeReference {
   workEmail?: string | null;
 }
 
-/**
- * The `Ticket` fields the query behind a loader key selects (absent: all),
- * so connectors with `capabilities.fieldSelection` fetch no more.
- */
-interface Selecting {
-  fields?: ReadonlySet<string>;
-}
-
 /** A ticket by remote id. */
-interface TicketKey extends Selecting {
+interface TicketKey extends FieldSelection {
   remoteId: string;
 }
 
 /** An assignee's tickets: a lower-cased email and a status filter. */
-interface AssigneeKey extends Selecting {
+interface AssigneeKey extends FieldSelection {
   email: string;
   status: TicketStatus | null;
-}
-
-/** A loader's cache key: the same lookup selecting the same fields. */
-function cacheKey({ fields, ...lookup }: TicketKey | AssigneeKey): string {
-  return JSON.stringify([lookup, fields ? [...fields].sort() : null]);
-}
-
-/**
- * The fields a batch's keys select together, so one provider call answers
- * them all and each key gets at least what it selected; absent when a key
- * needs every field.
- */
-function unionOfFields(
-  keys: readonly Selecting[],
-): ReadonlySet<string> | undefined {
-  const union = new Set<string>();
-  for (const { fields } of keys) {
-    if (!fields) {
-      return undefined;
-    }
-    fields.forEach((field) => union.add(field));
-  }
-  return union;
 }
 
 /** Keyed lookups shared by all resolvers of one request. */
@@ -94,7 +69,7 @@ const loaders = {
           keys.map((key) => key.remoteId),
           { fields: unionOfFields(keys) },
         ),
-      { cacheKeyFn: cacheKey },
+      { cacheKeyFn: selectionCacheKey },
     ),
   comments: (ctx: Context) =>
     ctx.loader<string, TicketComment | null>('ticketing.commentsById', (ids) =>
@@ -142,7 +117,7 @@ const loaders = {
           (key) => byStatus.get(key.status)?.get(key.email) ?? [],
         );
       },
-      { cacheKeyFn: cacheKey },
+      { cacheKeyFn: selectionCacheKey },
     ),
 };
 

@@ -24,6 +24,13 @@
  * - Get details for list fields, `GET /v1/meta/lists`: teams (departments
  *   and divisions) and locations.
  * - Get Company Information, `GET /v1/company_information`: the company.
+ *
+ * Field selection: every List Employees call names in `fields` only the
+ * optional fields of the `Employee` fields the query reads (the table in
+ * mapping.ts, `employeeFieldsFor`), plus what the connector reads itself:
+ * `workEmail` to match emails, the filters' fields, `departmentId` and
+ * `divisionId` to infer team parents. Personal data a query does not ask
+ * for (birth date, gender, home email…) is never fetched, nor cached.
  */
 import { z } from 'zod';
 import { chunk, clampLimit } from '../../../../lib/batching';
@@ -33,8 +40,10 @@ import type { Logger } from '../../../../lib/logger';
 import type { Page } from '../../../../lib/pagination';
 import type { LinkedAccount } from '../../../../lib/store/store';
 import type { ConnectorDeps } from '../../../../lib/subgraph';
+import { filterFields, withFields } from '../../connector';
 import type {
   EmployeeFilters,
+  EmployeeSelection,
   HrisCapabilities,
   HrisConnector,
   PageArgs,
@@ -47,11 +56,13 @@ import type {
   Team,
 } from '../../models';
 import { byRemoteIds, offsetCursor, offsetOf } from '../paging';
+import { ReadsByFields } from '../reads';
 import {
   changedEmployeesResponseSchema,
   changedEntries,
   companyInformationSchema,
   compensationRowSchema,
+  employeeFieldsFor,
   employmentStatusRowSchema,
   jobInfoRowSchema,
   listEmployeesResponseSchema,
@@ -84,22 +95,8 @@ export const BAMBOOHR_MAX_PAGE_SIZE = 2500;
  */
 export const BAMBOOHR_MAX_IDS_PER_CALL = 100;
 
-/** Optional List Employees fields the model reads. */
-const EMPLOYEE_FIELDS = [
-  'employeeNumber',
-  'workEmail',
-  'homeEmail',
-  'mobilePhone',
-  'hireDate',
-  'terminationDate',
-  'birthDate',
-  'gender',
-  'maritalStatus',
-  'departmentId',
-  'divisionId',
-  'locationId',
-  'reportsToId',
-].join(',');
+/** What the team hierarchy reads of every employee (`fetchParentTeamIds`). */
+const TEAM_FIELDS = ['departmentId', 'divisionId'];
 
 /** The instant before any change: `since` for "every employee". */
 const EPOCH = '1970-01-01T00:00:00Z';
@@ -131,6 +128,14 @@ function pageOf<T>(items: readonly T[], args: PageArgs): Page<T> {
   };
 }
 
+/**
+ * The List Employees `fields` parameter: absent when no optional field is
+ * needed (BambooHR then returns only the fields it always returns).
+ */
+function fieldsParam(fields: readonly string[]): string | undefined {
+  return fields.length > 0 ? fields.join(',') : undefined;
+}
+
 function isNotFound(error: unknown): boolean {
   return error instanceof ProviderError && error.code === ErrorCode.NOT_FOUND;
 }
@@ -159,7 +164,7 @@ export class BamboohrConnector implements HrisConnector {
   // Provider answers memoized for this request (the connector lives for
   // one request): several resolvers need the same company-wide reads.
   private metaLists: Promise<BambooMetaList[]> | undefined;
-  private directory: Promise<BambooListEmployee[]> | undefined;
+  private readonly rosters = new ReadsByFields<BambooListEmployee[]>();
   private lastChanged: Promise<Map<string, string | null>> | undefined;
   private allTables: Promise<Map<string, EmployeeTables>> | undefined;
   private company: Promise<Company> | undefined;
@@ -198,9 +203,10 @@ export class BamboohrConnector implements HrisConnector {
    * `workEmail` is not filterable at BambooHR: the caller filters, and the
    * connector reads ahead at the maximum page size so that costs one call
    * per 2500 employees. Cursors are BambooHR's `page[after]` cursors.
+   * `fields` names the selected fields and the filters' (see above).
    */
   async listEmployees(
-    args: PageArgs & EmployeeFilters,
+    args: PageArgs & EmployeeFilters & EmployeeSelection,
   ): Promise<Page<Employee>> {
     // BambooHR statuses are Active and Inactive only: nothing is pending.
     if (args.employmentStatus === 'PENDING') {
@@ -212,13 +218,16 @@ export class BamboohrConnector implements HrisConnector {
         : args.employmentStatus === 'INACTIVE'
           ? 'inactive'
           : undefined;
+    const fields = employeeFieldsFor(
+      withFields(args.fields, filterFields(args)),
+    );
     if (args.modifiedAfter) {
-      return this.listChangedEmployees(
-        args,
-        args.modifiedAfter,
+      return this.listChangedEmployees(args, {
+        since: args.modifiedAfter,
         status,
-        Boolean(args.workEmail),
-      );
+        readAhead: Boolean(args.workEmail),
+        fields,
+      });
     }
     const limit = args.workEmail
       ? BAMBOOHR_MAX_PAGE_SIZE
@@ -230,7 +239,7 @@ export class BamboohrConnector implements HrisConnector {
         'page[limit]': limit,
         'page[after]': args.cursor ?? undefined,
         'filter[status]': status,
-        fields: EMPLOYEE_FIELDS,
+        fields: fieldsParam(fields),
       },
     });
     return {
@@ -248,9 +257,17 @@ export class BamboohrConnector implements HrisConnector {
    */
   private async listChangedEmployees(
     args: PageArgs,
-    since: Date,
-    status: 'active' | 'inactive' | undefined,
-    readAhead: boolean,
+    {
+      since,
+      status,
+      readAhead,
+      fields,
+    }: {
+      since: Date;
+      status: 'active' | 'inactive' | undefined;
+      readAhead: boolean;
+      fields: readonly string[];
+    },
   ): Promise<Page<Employee>> {
     const changed = await this.changedSince(since.toISOString());
     const sinceMs = since.getTime();
@@ -272,7 +289,7 @@ export class BamboohrConnector implements HrisConnector {
       : clampLimit(args.limit, BAMBOOHR_MAX_IDS_PER_CALL);
     const slice = ids.slice(offset, offset + limit);
     const records =
-      slice.length === 0 ? [] : await this.recordsByIds(slice, status);
+      slice.length === 0 ? [] : await this.recordsByIds(slice, fields, status);
     const end = offset + slice.length;
     return {
       items: records.map((record) =>
@@ -284,16 +301,19 @@ export class BamboohrConnector implements HrisConnector {
 
   /**
    * List Employees with `filter[ids]`, `BAMBOOHR_MAX_IDS_PER_CALL` ids per
-   * call (calls run in parallel). Non-numeric ids are skipped: BambooHR
-   * employee ids are integers and would answer 400.
+   * call (calls run in parallel), asking for the selected fields. Non-
+   * numeric ids are skipped: BambooHR employee ids are integers and would
+   * answer 400.
    */
   async fetchEmployeesByIds(
     ids: readonly string[],
+    selection: EmployeeSelection = {},
   ): Promise<(Employee | null)[]> {
     const wanted = [...new Set(ids)].filter((id) => /^\d+$/.test(id));
+    const fields = employeeFieldsFor(selection.fields);
     const batches = await Promise.all(
       chunk(wanted, BAMBOOHR_MAX_IDS_PER_CALL).map((part) =>
-        this.recordsByIds(part),
+        this.recordsByIds(part, fields),
       ),
     );
     const byId = new Map(
@@ -310,14 +330,18 @@ export class BamboohrConnector implements HrisConnector {
   }
 
   /**
-   * BambooHR has no search by email: the whole roster is read once per
-   * request (List Employees at 2500 per page) and indexed by lower-cased
-   * work email, whatever the number of emails asked for.
+   * BambooHR has no search by email: the whole roster is read (List
+   * Employees at 2500 per page, with the selected fields and `workEmail`)
+   * and indexed by lower-cased work email, whatever the number of emails
+   * asked for. Once per request and field set (see `ReadsByFields`).
    */
   async fetchEmployeesByWorkEmails(
     emails: readonly string[],
+    selection: EmployeeSelection = {},
   ): Promise<(Employee | null)[]> {
-    const roster = await this.roster();
+    const roster = await this.roster(
+      employeeFieldsFor(withFields(selection.fields, ['workEmail'])),
+    );
     const byEmail = new Map<string, BambooListEmployee>();
     for (const record of roster) {
       const email = record.workEmail?.trim().toLowerCase();
@@ -391,8 +415,8 @@ export class BamboohrConnector implements HrisConnector {
   /**
    * BambooHR does not relate departments to divisions: each employee has
    * one of each. A department's parent is the division all its employees
-   * share (read from the roster, once per request); null when they differ
-   * or it has none. Divisions are top-level.
+   * share (read from a roster with both ids, once per request); null when
+   * they differ or it has none. Divisions are top-level.
    */
   async fetchParentTeamIds(ids: readonly string[]): Promise<(string | null)[]> {
     const departments = ids.filter(
@@ -402,7 +426,7 @@ export class BamboohrConnector implements HrisConnector {
       return ids.map(() => null);
     }
     const divisions = new Map<string, Set<string>>();
-    for (const record of await this.roster()) {
+    for (const record of await this.roster(TEAM_FIELDS)) {
       if (record.departmentId && record.divisionId) {
         const seen = divisions.get(record.departmentId) ?? new Set<string>();
         seen.add(record.divisionId);
@@ -454,9 +478,13 @@ export class BamboohrConnector implements HrisConnector {
     });
   }
 
-  /** One List Employees call for at most `page[limit]` ids. */
+  /**
+   * One List Employees call for at most `page[limit]` ids, with the
+   * optional `fields` given.
+   */
   private async recordsByIds(
     ids: readonly string[],
+    fields: readonly string[],
     status?: 'active' | 'inactive',
   ): Promise<BambooListEmployee[]> {
     const body = await this.get(listEmployeesResponseSchema, {
@@ -466,15 +494,18 @@ export class BamboohrConnector implements HrisConnector {
         'filter[ids]': ids.join(','),
         'filter[status]': status,
         'page[limit]': ids.length,
-        fields: EMPLOYEE_FIELDS,
+        fields: fieldsParam(fields),
       },
     });
     return body.data;
   }
 
-  /** Every employee, active and inactive, once per request. */
-  private roster(): Promise<BambooListEmployee[]> {
-    this.directory ??= (async () => {
+  /**
+   * Every employee, active and inactive, with at least the optional
+   * `fields` given: once per request and field set (`ReadsByFields`).
+   */
+  private roster(fields: readonly string[]): Promise<BambooListEmployee[]> {
+    return this.rosters.get(fields, async () => {
       const records: BambooListEmployee[] = [];
       let cursor: string | null = null;
       do {
@@ -485,19 +516,22 @@ export class BamboohrConnector implements HrisConnector {
             query: {
               'page[limit]': BAMBOOHR_MAX_PAGE_SIZE,
               'page[after]': cursor ?? undefined,
-              fields: EMPLOYEE_FIELDS,
+              fields: fieldsParam(fields),
             },
           });
         records.push(...body.data);
         cursor = body.meta.page.nextCursor ?? null;
       } while (cursor !== null);
       this.logger.debug(
-        { provider: PROVIDER, employees: records.length },
+        {
+          provider: PROVIDER,
+          employees: records.length,
+          fields: fields.length,
+        },
         'read the roster',
       );
       return records;
-    })();
-    return this.directory;
+    });
   }
 
   private async changedSince(since: string) {

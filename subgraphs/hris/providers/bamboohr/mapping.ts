@@ -7,9 +7,10 @@
  * Documentation followed (documentation.bamboohr.com; field names confirmed
  * against the OpenAPI description behind BambooHR's official SDKs):
  * - List Employees (`list-employees`): record fields `employeeId`,
- *   `firstName`, `lastName`, `preferredName`, `jobTitleName`, `status`, and
- *   optional `fields` such as `workEmail`, `homeEmail`, `birthDate`,
- *   `departmentId`, `divisionId`, `locationId`, `reportsToId`.
+ *   `firstName`, `lastName`, `preferredName`, `photoUrl`, `jobTitleName`,
+ *   `status` always, and the optional `fields` named in the request such
+ *   as `workEmail`, `homeEmail`, `birthDate`, `departmentId`, `divisionId`,
+ *   `locationId`, `reportsToId` (see `employeeFieldsFor`).
  * - Get Employee Table Data: `jobInfo`, `employmentStatus` and
  *   `compensation` rows; compensation `rate` is `{ currency, value }` in
  *   JSON (the employee field `payRate` is the string `"65000.00 USD"`).
@@ -19,6 +20,8 @@
  * - Get Company Information (`/v1/company_information`).
  */
 import { z } from 'zod';
+import { providerFieldsFor } from '../../../../lib/selection';
+import type { ProviderFieldTable } from '../../../../lib/selection';
 import { mapGender } from '../../gender';
 import type {
   Company,
@@ -75,6 +78,57 @@ export const listEmployeesResponseSchema = z.looseObject({
     }),
   }),
 });
+
+/**
+ * The optional List Employees `fields` each `Employee` field (GraphQL name)
+ * is mapped from. Not listed, because they need no `fields` entry:
+ * - `id`, `remoteId`, `firstName`, `lastName`, `displayName`, `jobTitle`,
+ *   `employmentStatus` and `employmentStatusRaw`, mapped from the fields
+ *   List Employees always returns (`employeeId`, `firstName`, `lastName`,
+ *   `preferredName`, `jobTitleName`, `status`);
+ * - `company` (the company domain) and `createdAt` (BambooHR has none);
+ * - `modifiedAt` (Get Changed Employee IDs) and `employments` (the
+ *   employee tables), read by calls of their own.
+ * `manager`, `team` and `workLocation` need only the related record's id;
+ * its own fields are fetched by the lookup that resolves it.
+ */
+const BAMBOOHR_FIELDS_BY_EMPLOYEE_FIELD: ProviderFieldTable = {
+  employeeNumber: 'employeeNumber',
+  workEmail: 'workEmail',
+  personalEmail: 'homeEmail',
+  mobilePhone: 'mobilePhone',
+  manager: 'reportsToId',
+  team: 'departmentId',
+  workLocation: 'locationId',
+  startDate: 'hireDate',
+  terminationDate: 'terminationDate',
+  dateOfBirth: 'birthDate',
+  gender: 'gender',
+  genderRaw: 'gender',
+  maritalStatus: 'maritalStatus',
+};
+
+/**
+ * Every optional field an employee is built from, and the division (a
+ * department's parent team): what `remoteData` holds, and what is asked
+ * for when the selection is unknown.
+ */
+export const ALL_EMPLOYEE_FIELDS: readonly string[] = [
+  ...new Set(Object.values(BAMBOOHR_FIELDS_BY_EMPLOYEE_FIELD).flat()),
+  'divisionId',
+];
+
+/**
+ * The optional List Employees `fields` to ask for so that the `Employee`
+ * fields in `selected` (GraphQL names) are mapped; the others come back
+ * null. Absent, or with `remoteData` selected: `ALL_EMPLOYEE_FIELDS`. Empty
+ * when the fields List Employees always returns are enough.
+ */
+export function employeeFieldsFor(selected?: ReadonlySet<string>): string[] {
+  return providerFieldsFor(BAMBOOHR_FIELDS_BY_EMPLOYEE_FIELD, selected, {
+    all: ALL_EMPLOYEE_FIELDS,
+  });
+}
 
 /**
  * Get Changed Employee IDs. PHP encodes an empty map as `[]`, so

@@ -16,7 +16,8 @@
  *   the reset (or a `Retry-After`, if one comes) and retries.
  *
  * What goes to Bob and what is done here:
- * - Listing: one search with `showInactive: true` per request, memoized;
+ * - Listing: one search with `showInactive: true` per request and field
+ *   set, memoized (`ReadsByFields`);
  *   Tributary's cursor is an offset into that answer, ordered by id. No
  *   filter is pushed down: Bob's search filters only by id or email, so
  *   `employmentStatus` and `workEmail` are applied after fetching. The
@@ -25,8 +26,11 @@
  * - By id and by email: the `root.id` / `root.email` filter, 100 values per
  *   call (Bob documents no maximum; 100 keeps the body small and the calls
  *   few against the 50-a-minute limit). A request that already read the
- *   roster answers from it.
- * - Field selection: `fields` names exactly the paths the model maps.
+ *   roster with the fields needed answers from it.
+ * - Field selection: `fields` names only the paths of the `Employee`
+ *   fields the query reads (the table in mapping.ts, `hibobFieldsFor`),
+ *   plus what is read here: `/root/email` to match emails, the filters'
+ *   fields, departments and sites for teams and locations.
  * - Teams and locations: the departments and sites of the roster (list item
  *   ids, names from `humanReadable`).
  * - Employments and the company are not read: they need Bob's Employee
@@ -45,8 +49,10 @@ import type { Logger } from '../../../../lib/logger';
 import type { Page } from '../../../../lib/pagination';
 import type { LinkedAccount } from '../../../../lib/store/store';
 import type { ConnectorDeps } from '../../../../lib/subgraph';
+import { filterFields, withFields } from '../../connector';
 import type {
   EmployeeFilters,
+  EmployeeSelection,
   HrisCapabilities,
   HrisConnector,
   PageArgs,
@@ -59,8 +65,10 @@ import type {
   Team,
 } from '../../models';
 import { byRemoteIds, pageInMemory } from '../paging';
+import { ReadsByFields } from '../reads';
 import {
   compareIds,
+  hibobFieldsFor,
   hibobLocations,
   hibobTeams,
   mapHibobEmployee,
@@ -76,28 +84,9 @@ export const HIBOB_MAX_IDS_PER_CALL = 100;
 /** Largest page Tributary cuts from the one-call roster. */
 export const HIBOB_MAX_PAGE_SIZE = 100;
 
-/** The field paths the model maps (People read API contract field ids). */
-export const HIBOB_FIELDS = [
-  '/root/id',
-  '/root/firstName',
-  '/root/surname',
-  '/root/displayName',
-  '/root/email',
-  '/root/creationDateTime',
-  '/work/title',
-  '/work/reportsTo',
-  '/work/department',
-  '/work/site',
-  '/work/siteId',
-  '/work/startDate',
-  '/work/employeeIdInCompany',
-  '/internal/status',
-  '/internal/lifecycleStatus',
-  '/internal/terminationDate',
-  '/home/privateEmail',
-  '/home/mobilePhone',
-  '/personal/birthDate',
-];
+/** What teams and locations read of every employee. */
+const TEAM_FIELDS = ['/root/id', '/work/department'];
+const LOCATION_FIELDS = ['/root/id', '/work/siteId', '/work/site'];
 
 const credentialsSchema = z.object({
   serviceUserId: z.string().min(1),
@@ -135,8 +124,9 @@ export class HibobConnector implements HrisConnector {
 
   private readonly client: ProviderClient;
   private readonly logger: Logger;
-  // The whole roster, read once per request (the connector lives for one).
-  private everyone: Promise<HibobEmployee[]> | undefined;
+  // Whole rosters read this request (the connector lives for one), by the
+  // field paths they asked for.
+  private readonly rosters = new ReadsByFields<HibobEmployee[]>();
 
   /**
    * Throws `RELINK_NEEDED` when the credentials are not a service user id
@@ -167,7 +157,7 @@ export class HibobConnector implements HrisConnector {
    * nothing about when a record changed, so any answer would be a guess.
    */
   async listEmployees(
-    args: PageArgs & EmployeeFilters,
+    args: PageArgs & EmployeeFilters & EmployeeSelection,
   ): Promise<Page<Employee>> {
     if (args.modifiedAfter) {
       throw tributaryError(
@@ -176,7 +166,9 @@ export class HibobConnector implements HrisConnector {
         { provider: PROVIDER, argument: 'modifiedAfter' },
       );
     }
-    const roster = await this.roster();
+    const roster = await this.roster(
+      hibobFieldsFor(withFields(args.fields, filterFields(args))),
+    );
     // The caller filters after fetching: hand it everything from the
     // cursor on, already in memory, rather than a page at a time.
     const filtered = Boolean(args.employmentStatus || args.workEmail);
@@ -195,8 +187,14 @@ export class HibobConnector implements HrisConnector {
 
   async fetchEmployeesByIds(
     ids: readonly string[],
+    selection: EmployeeSelection = {},
   ): Promise<(Employee | null)[]> {
-    const found = await this.lookup('root.id', ids, (record) => record.id);
+    const found = await this.lookup(
+      'root.id',
+      ids,
+      (record) => record.id,
+      hibobFieldsFor(selection.fields),
+    );
     return ids.map((id) => {
       const record = found.get(id);
       return record ? mapHibobEmployee(record) : null;
@@ -206,11 +204,13 @@ export class HibobConnector implements HrisConnector {
   /** The `root.email` filter, matched case-insensitively here. */
   async fetchEmployeesByWorkEmails(
     emails: readonly string[],
+    selection: EmployeeSelection = {},
   ): Promise<(Employee | null)[]> {
     const found = await this.lookup(
       'root.email',
       emails.map((email) => email.trim()),
       (record) => record.email?.trim().toLowerCase() ?? null,
+      hibobFieldsFor(withFields(selection.fields, ['workEmail'])),
     );
     return emails.map((email) => {
       const record = found.get(email.trim().toLowerCase());
@@ -239,14 +239,14 @@ export class HibobConnector implements HrisConnector {
 
   async listTeams(args: PageArgs): Promise<Page<Team>> {
     return pageInMemory(
-      hibobTeams(await this.roster()),
+      hibobTeams(await this.roster(TEAM_FIELDS)),
       args,
       HIBOB_MAX_PAGE_SIZE,
     );
   }
 
   async fetchTeamsByIds(ids: readonly string[]): Promise<(Team | null)[]> {
-    return byRemoteIds(hibobTeams(await this.roster()), ids);
+    return byRemoteIds(hibobTeams(await this.roster(TEAM_FIELDS)), ids);
   }
 
   /** Bob's department list is flat as the people API shows it. */
@@ -256,7 +256,7 @@ export class HibobConnector implements HrisConnector {
 
   async listLocations(args: PageArgs): Promise<Page<Location>> {
     return pageInMemory(
-      hibobLocations(await this.roster()),
+      hibobLocations(await this.roster(LOCATION_FIELDS)),
       args,
       HIBOB_MAX_PAGE_SIZE,
     );
@@ -265,7 +265,7 @@ export class HibobConnector implements HrisConnector {
   async fetchLocationsByIds(
     ids: readonly string[],
   ): Promise<(Location | null)[]> {
-    return byRemoteIds(hibobLocations(await this.roster()), ids);
+    return byRemoteIds(hibobLocations(await this.roster(LOCATION_FIELDS)), ids);
   }
 
   async fetchCompany(): Promise<Company | null> {
@@ -274,34 +274,41 @@ export class HibobConnector implements HrisConnector {
 
   // -------------------------------------------------------------------------
 
-  /** Every employee, active and not, in id order: one search per request. */
-  private roster(): Promise<HibobEmployee[]> {
-    this.everyone ??= this.search(undefined).then((records) => {
-      this.logger.debug(
-        { provider: PROVIDER, employees: records.length },
-        'read the roster',
-      );
-      return records.sort((a, b) => compareIds(a.id, b.id));
-    });
-    return this.everyone;
+  /**
+   * Every employee, active and not, in id order, with at least `fields`:
+   * one search per request and field set.
+   */
+  private roster(fields: readonly string[]): Promise<HibobEmployee[]> {
+    return this.rosters.get(fields, () =>
+      this.search(undefined, fields).then((records) => {
+        this.logger.debug(
+          { provider: PROVIDER, employees: records.length },
+          'read the roster',
+        );
+        return records.sort((a, b) => compareIds(a.id, b.id));
+      }),
+    );
   }
 
   /**
-   * Records whose `key` is among `values`: from the roster when this
-   * request has read it, else through the search filter, in chunks.
+   * Records whose `key` is among `values`, with at least `fields`: from a
+   * roster this request has read with them, else through the search
+   * filter, in chunks.
    */
   private async lookup(
     fieldPath: SearchFilter['fieldPath'],
     values: readonly string[],
     key: (record: HibobEmployee) => string | null,
+    fields: readonly string[],
   ): Promise<Map<string, HibobEmployee>> {
     const wanted = [...new Set(values.filter((value) => value !== ''))];
-    const records = this.everyone
-      ? await this.everyone
+    const roster = this.rosters.find(fields);
+    const records = roster
+      ? await roster
       : (
           await Promise.all(
             chunk(wanted, HIBOB_MAX_IDS_PER_CALL).map((part) =>
-              this.search({ fieldPath, values: part }),
+              this.search({ fieldPath, values: part }, fields),
             ),
           )
         ).flat();
@@ -315,15 +322,21 @@ export class HibobConnector implements HrisConnector {
     return byKey;
   }
 
-  /** One people search; a body of another shape is a provider failure. */
-  private async search(filter: SearchFilter | undefined) {
+  /**
+   * One people search for the field paths `fields`; a body of another
+   * shape is a provider failure.
+   */
+  private async search(
+    filter: SearchFilter | undefined,
+    fields: readonly string[],
+  ) {
     const body = await this.client.json<unknown>({
       method: 'POST',
       path: '/v1/people/search',
       route: '/v1/people/search',
       idempotent: true,
       body: {
-        fields: HIBOB_FIELDS,
+        fields,
         filters: filter
           ? [
               {

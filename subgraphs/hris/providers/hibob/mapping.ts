@@ -18,6 +18,8 @@
  *   read as UTC.
  */
 import { z } from 'zod';
+import { providerFieldsFor } from '../../../../lib/selection';
+import type { ProviderFieldTable } from '../../../../lib/selection';
 import type { Employee, EmploymentStatus, Location, Team } from '../../models';
 
 const text = z.string().nullish();
@@ -67,6 +69,56 @@ export type HibobEmployee = z.infer<typeof hibobEmployeeSchema>;
 export const peopleSearchResponseSchema = z.looseObject({
   employees: z.array(hibobEmployeeSchema),
 });
+
+/**
+ * The field paths (People read API contract field ids) each `Employee`
+ * field (GraphQL name) is mapped from. `/root/id` is always asked for (see
+ * `hibobFieldsFor`). Not listed: `company`, `gender`, `genderRaw`,
+ * `maritalStatus`, `modifiedAt` and `employments`, which this connector
+ * does not read from Bob. `manager`, `team` and `workLocation` need only
+ * the related id; `/work/site` (a site's name) is read for locations.
+ */
+const HIBOB_FIELDS_BY_EMPLOYEE_FIELD: ProviderFieldTable = {
+  employeeNumber: '/work/employeeIdInCompany',
+  firstName: '/root/firstName',
+  lastName: '/root/surname',
+  displayName: ['/root/displayName', '/root/firstName', '/root/surname'],
+  workEmail: '/root/email',
+  personalEmail: '/home/privateEmail',
+  mobilePhone: '/home/mobilePhone',
+  employmentStatus: ['/internal/status', '/internal/lifecycleStatus'],
+  employmentStatusRaw: ['/internal/status', '/internal/lifecycleStatus'],
+  jobTitle: '/work/title',
+  manager: '/work/reportsTo',
+  team: '/work/department',
+  workLocation: '/work/siteId',
+  startDate: '/work/startDate',
+  terminationDate: '/internal/terminationDate',
+  dateOfBirth: '/personal/birthDate',
+  createdAt: '/root/creationDateTime',
+};
+
+/**
+ * Every field path the model maps, and a site's name: what `remoteData`
+ * holds, and what is asked for when the selection is unknown.
+ */
+export const HIBOB_FIELDS: readonly string[] = [
+  '/root/id',
+  ...new Set(Object.values(HIBOB_FIELDS_BY_EMPLOYEE_FIELD).flat()),
+  '/work/site',
+];
+
+/**
+ * The `fields` to ask Bob for so that the `Employee` fields in `selected`
+ * (GraphQL names) are mapped; the others come back null. Absent, or with
+ * `remoteData` selected: `HIBOB_FIELDS`. Always `/root/id`.
+ */
+export function hibobFieldsFor(selected?: ReadonlySet<string>): string[] {
+  return providerFieldsFor(HIBOB_FIELDS_BY_EMPLOYEE_FIELD, selected, {
+    all: HIBOB_FIELDS,
+    always: ['/root/id'],
+  });
+}
 
 function nonEmpty(value: string | null | undefined): string | null {
   const trimmed = value?.trim();

@@ -37,7 +37,12 @@
  *   unpaged, so it is read once per request and paged here.
  * - `workEmail` → `email` (applied here on the `updated_since` path, where
  *   Personio ignores it).
- * - Field selection: `attributes[]` names the attributes the model maps.
+ * - Field selection: `attributes[]` names only the attributes of the
+ *   `Employee` fields the query reads (the table in mapping.ts,
+ *   `personioAttributesFor`), plus what is read here: `email` to match
+ *   emails, the filters' attributes, the employment attributes for
+ *   employments, departments and offices for teams and locations. Reads
+ *   are memoized per request by attribute set (`ReadsByFields`).
  * - `employmentStatus` is filtered after fetching (v1 has no status filter).
  * - By id: Get Employee per id, four at a time; by email: `email` per
  *   address, four at a time; beyond 25 keys the roster is read instead
@@ -58,8 +63,10 @@ import type { Logger } from '../../../../lib/logger';
 import type { Page } from '../../../../lib/pagination';
 import type { LinkedAccount } from '../../../../lib/store/store';
 import type { ConnectorDeps } from '../../../../lib/subgraph';
+import { filterFields, withFields } from '../../connector';
 import type {
   EmployeeFilters,
+  EmployeeSelection,
   HrisCapabilities,
   HrisConnector,
   PageArgs,
@@ -72,11 +79,13 @@ import type {
   Team,
 } from '../../models';
 import { byRemoteIds, offsetCursor, offsetOf, pageInMemory } from '../paging';
+import { ReadsByFields } from '../reads';
 import {
   getEmployeeResponseSchema,
   listEmployeesResponseSchema,
   mapPersonioEmployee,
   mapPersonioEmployment,
+  personioAttributesFor,
   personioEmployeeId,
   personioLocations,
   personioTeams,
@@ -96,29 +105,10 @@ export const PERSONIO_CONCURRENCY = 4;
 /** Above this many ids or emails, reading the roster costs fewer calls. */
 export const PERSONIO_ROSTER_THRESHOLD = 25;
 
-/** The attributes the model maps (`attributes[]`). */
-export const PERSONIO_ATTRIBUTES = [
-  'id',
-  'first_name',
-  'last_name',
-  'preferred_name',
-  'email',
-  'status',
-  'position',
-  'supervisor',
-  'department',
-  'office',
-  'employment_type',
-  'weekly_working_hours',
-  'hire_date',
-  'termination_date',
-  'fix_salary',
-  'fix_salary_interval',
-  'hourly_salary',
-  'currency',
-  'created_at',
-  'last_modified_at',
-];
+/** What employments, teams and locations read of an employee. */
+const EMPLOYMENT_ATTRIBUTES = personioAttributesFor(new Set(['employments']));
+const TEAM_ATTRIBUTES = ['id', 'department'];
+const LOCATION_ATTRIBUTES = ['id', 'office'];
 
 /** Tokens of every Personio linked account of this process. */
 export const personioTokens = new AccessTokenCache({ refreshBeforeMs: 60_000 });
@@ -167,10 +157,14 @@ export class PersonioConnector implements HrisConnector {
   private readonly tokenKey: string;
   private readonly credentials: z.infer<typeof credentialsSchema>;
 
-  // Provider answers memoized for this request (the connector lives for one).
-  private everyone: Promise<PersonioEmployee[]> | undefined;
+  // Provider answers memoized for this request (the connector lives for
+  // one), by the attributes they asked for.
+  private readonly rosters = new ReadsByFields<PersonioEmployee[]>();
   private readonly changed = new Map<string, Promise<PersonioEmployee[]>>();
-  private readonly byId = new Map<string, Promise<PersonioEmployee | null>>();
+  private readonly byId = new Map<
+    string,
+    ReadsByFields<PersonioEmployee | null>
+  >();
 
   /**
    * Throws `RELINK_NEEDED` when the credentials are not a client id and
@@ -208,10 +202,13 @@ export class PersonioConnector implements HrisConnector {
    * `modifiedAfter` the one `updated_since` answer paged here.
    */
   async listEmployees(
-    args: PageArgs & EmployeeFilters,
+    args: PageArgs & EmployeeFilters & EmployeeSelection,
   ): Promise<Page<Employee>> {
+    const attributes = personioAttributesFor(
+      withFields(args.fields, filterFields(args)),
+    );
     if (args.modifiedAfter) {
-      let records = await this.changedSince(args.modifiedAfter);
+      let records = await this.changedSince(args.modifiedAfter, attributes);
       if (args.workEmail) {
         const email = args.workEmail.trim().toLowerCase();
         records = records.filter(
@@ -230,6 +227,7 @@ export class PersonioConnector implements HrisConnector {
       offset,
       limit,
       email: args.workEmail?.trim() || undefined,
+      attributes,
     });
     const end = offset + body.data.length;
     const total = body.metadata?.total_elements;
@@ -243,8 +241,12 @@ export class PersonioConnector implements HrisConnector {
 
   async fetchEmployeesByIds(
     ids: readonly string[],
+    selection: EmployeeSelection = {},
   ): Promise<(Employee | null)[]> {
-    const records = await this.recordsByIds(ids);
+    const records = await this.recordsByIds(
+      ids,
+      personioAttributesFor(selection.fields),
+    );
     return records.map((record) =>
       record ? mapPersonioEmployee(record) : null,
     );
@@ -253,17 +255,22 @@ export class PersonioConnector implements HrisConnector {
   /** Matched case-insensitively. */
   async fetchEmployeesByWorkEmails(
     emails: readonly string[],
+    selection: EmployeeSelection = {},
   ): Promise<(Employee | null)[]> {
     const wanted = [
       ...new Set(emails.map((email) => email.trim().toLowerCase())),
     ].filter((email) => email !== '');
+    const attributes = personioAttributesFor(
+      withFields(selection.fields, ['workEmail']),
+    );
     let records: PersonioEmployee[];
-    if (this.everyone || wanted.length > PERSONIO_ROSTER_THRESHOLD) {
-      records = await this.roster();
+    const roster = this.rosters.find(attributes);
+    if (roster || wanted.length > PERSONIO_ROSTER_THRESHOLD) {
+      records = await (roster ?? this.roster(attributes));
     } else {
       records = (
         await mapConcurrently(wanted, PERSONIO_CONCURRENCY, (email) =>
-          this.listPage({ offset: 0, limit: 1, email }).then(
+          this.listPage({ offset: 0, limit: 1, email, attributes }).then(
             (body) => body.data,
           ),
         )
@@ -285,14 +292,16 @@ export class PersonioConnector implements HrisConnector {
   async fetchEmployeeModifiedAt(
     ids: readonly string[],
   ): Promise<(string | null)[]> {
-    const employees = await this.fetchEmployeesByIds(ids);
+    const employees = await this.fetchEmployeesByIds(ids, {
+      fields: new Set(['modifiedAt']),
+    });
     return employees.map((employee) => employee?.modifiedAt ?? null);
   }
 
   async fetchEmploymentsByEmployeeIds(
     employeeIds: readonly string[],
   ): Promise<Employment[][]> {
-    const records = await this.recordsByIds(employeeIds);
+    const records = await this.recordsByIds(employeeIds, EMPLOYMENT_ATTRIBUTES);
     return records.map((record) => {
       const employment = record ? mapPersonioEmployment(record) : null;
       return employment ? [employment] : [];
@@ -302,7 +311,7 @@ export class PersonioConnector implements HrisConnector {
   async fetchEmploymentsByIds(
     ids: readonly string[],
   ): Promise<(Employment | null)[]> {
-    const records = await this.recordsByIds(ids);
+    const records = await this.recordsByIds(ids, EMPLOYMENT_ATTRIBUTES);
     return records.map((record) =>
       record ? mapPersonioEmployment(record) : null,
     );
@@ -310,14 +319,14 @@ export class PersonioConnector implements HrisConnector {
 
   async listTeams(args: PageArgs): Promise<Page<Team>> {
     return pageInMemory(
-      personioTeams(await this.roster()),
+      personioTeams(await this.roster(TEAM_ATTRIBUTES)),
       args,
       PERSONIO_MAX_PAGE_SIZE,
     );
   }
 
   async fetchTeamsByIds(ids: readonly string[]): Promise<(Team | null)[]> {
-    return byRemoteIds(personioTeams(await this.roster()), ids);
+    return byRemoteIds(personioTeams(await this.roster(TEAM_ATTRIBUTES)), ids);
   }
 
   /** Personio departments are flat. */
@@ -327,7 +336,7 @@ export class PersonioConnector implements HrisConnector {
 
   async listLocations(args: PageArgs): Promise<Page<Location>> {
     return pageInMemory(
-      personioLocations(await this.roster()),
+      personioLocations(await this.roster(LOCATION_ATTRIBUTES)),
       args,
       PERSONIO_MAX_PAGE_SIZE,
     );
@@ -336,7 +345,10 @@ export class PersonioConnector implements HrisConnector {
   async fetchLocationsByIds(
     ids: readonly string[],
   ): Promise<(Location | null)[]> {
-    return byRemoteIds(personioLocations(await this.roster()), ids);
+    return byRemoteIds(
+      personioLocations(await this.roster(LOCATION_ATTRIBUTES)),
+      ids,
+    );
   }
 
   async fetchCompany(): Promise<Company | null> {
@@ -352,35 +364,47 @@ export class PersonioConnector implements HrisConnector {
   }
 
   /**
-   * Records by id in key order, null when unknown: from the roster when
-   * this request read it or the batch is large, else Get Employee per id.
+   * Records by id in key order with at least `attributes`, null when
+   * unknown: from a roster this request read with them or, for a large
+   * batch, a new one; else Get Employee per id.
    */
   private async recordsByIds(
     ids: readonly string[],
+    attributes: readonly string[],
   ): Promise<(PersonioEmployee | null)[]> {
     const numeric = [...new Set(ids)].filter((id) => /^\d+$/.test(id));
-    if (this.everyone || numeric.length > PERSONIO_ROSTER_THRESHOLD) {
-      const roster = new Map(
-        (await this.roster()).map((record) => [
+    const roster = this.rosters.find(attributes);
+    if (roster || numeric.length > PERSONIO_ROSTER_THRESHOLD) {
+      const byId = new Map(
+        (await (roster ?? this.roster(attributes))).map((record) => [
           personioEmployeeId(record),
           record,
         ]),
       );
-      return ids.map((id) => roster.get(id) ?? null);
+      return ids.map((id) => byId.get(id) ?? null);
     }
-    await mapConcurrently(numeric, PERSONIO_CONCURRENCY, (id) =>
-      this.recordById(id),
+    const records = await mapConcurrently(numeric, PERSONIO_CONCURRENCY, (id) =>
+      this.recordById(id, attributes),
     );
-    return Promise.all(ids.map((id) => this.byId.get(id) ?? null));
+    const byId = new Map(numeric.map((id, index) => [id, records[index]]));
+    return ids.map((id) => byId.get(id) ?? null);
   }
 
-  private recordById(id: string): Promise<PersonioEmployee | null> {
-    let pending = this.byId.get(id);
-    if (!pending) {
-      pending = this.call(getEmployeeResponseSchema, {
+  /** Get Employee, once per request and attribute set for each id. */
+  private recordById(
+    id: string,
+    attributes: readonly string[],
+  ): Promise<PersonioEmployee | null> {
+    let reads = this.byId.get(id);
+    if (!reads) {
+      reads = new ReadsByFields();
+      this.byId.set(id, reads);
+    }
+    return reads.get(attributes, () =>
+      this.call(getEmployeeResponseSchema, {
         path: `/v1/company/employees/${id}`,
         route: '/v1/company/employees/{employee_id}',
-        query: { 'attributes[]': PERSONIO_ATTRIBUTES },
+        query: { 'attributes[]': attributes },
       }).then(
         (body) => body.data,
         (error: unknown) => {
@@ -389,13 +413,16 @@ export class PersonioConnector implements HrisConnector {
           }
           throw error;
         },
-      );
-      this.byId.set(id, pending);
-    }
-    return pending;
+      ),
+    );
   }
 
-  private listPage(args: { offset: number; limit: number; email?: string }) {
+  private listPage(args: {
+    offset: number;
+    limit: number;
+    email?: string | undefined;
+    attributes: readonly string[];
+  }) {
     return this.call(listEmployeesResponseSchema, {
       path: '/v1/company/employees',
       route: '/v1/company/employees',
@@ -403,19 +430,23 @@ export class PersonioConnector implements HrisConnector {
         limit: args.limit,
         offset: args.offset,
         email: args.email,
-        'attributes[]': PERSONIO_ATTRIBUTES,
+        'attributes[]': args.attributes,
       },
     });
   }
 
-  /** Every employee, in Personio's order, 100 a call, once per request. */
-  private roster(): Promise<PersonioEmployee[]> {
-    this.everyone ??= (async () => {
+  /**
+   * Every employee, in Personio's order, 100 a call, with at least
+   * `attributes`: once per request and attribute set.
+   */
+  private roster(attributes: readonly string[]): Promise<PersonioEmployee[]> {
+    return this.rosters.get(attributes, async () => {
       const records: PersonioEmployee[] = [];
       for (;;) {
         const body = await this.listPage({
           offset: records.length,
           limit: PERSONIO_MAX_PAGE_SIZE,
+          attributes,
         });
         records.push(...body.data);
         const total = body.metadata?.total_elements;
@@ -433,18 +464,22 @@ export class PersonioConnector implements HrisConnector {
         'read the roster',
       );
       return records;
-    })();
-    return this.everyone;
+    });
   }
 
-  private changedSince(since: Date): Promise<PersonioEmployee[]> {
-    const key = updatedSince(since);
+  /** The `updated_since` answer, once per request, instant and attributes. */
+  private changedSince(
+    since: Date,
+    attributes: readonly string[],
+  ): Promise<PersonioEmployee[]> {
+    const instant = updatedSince(since);
+    const key = `${instant} ${attributes.join(',')}`;
     let pending = this.changed.get(key);
     if (!pending) {
       pending = this.call(listEmployeesResponseSchema, {
         path: '/v1/company/employees',
         route: '/v1/company/employees',
-        query: { updated_since: key, 'attributes[]': PERSONIO_ATTRIBUTES },
+        query: { updated_since: instant, 'attributes[]': attributes },
       }).then((body) => body.data);
       this.changed.set(key, pending);
     }

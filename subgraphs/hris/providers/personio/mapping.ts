@@ -23,6 +23,8 @@
  *   UTC.
  */
 import { z } from 'zod';
+import { providerFieldsFor } from '../../../../lib/selection';
+import type { ProviderFieldTable } from '../../../../lib/selection';
 import { mapGender } from '../../gender';
 import type {
   Employee,
@@ -66,6 +68,76 @@ export const getEmployeeResponseSchema = z.looseObject({
   success: z.literal(true),
   data: personioEmployeeSchema,
 });
+
+/**
+ * The attributes `mapPersonioEmployment` reads: an employment is the
+ * employee record's current job and pay (v1 keeps no history).
+ */
+const EMPLOYMENT_ATTRIBUTES = [
+  'position',
+  'employment_type',
+  'weekly_working_hours',
+  'hire_date',
+  'fix_salary',
+  'fix_salary_interval',
+  'hourly_salary',
+  'currency',
+  'last_modified_at',
+];
+
+/**
+ * The `attributes[]` each `Employee` field (GraphQL name) is mapped from.
+ * `id` is always asked for (see `personioAttributesFor`): `id`,
+ * `remoteId` and `employeeNumber` come from it. `employments` names the
+ * employment attributes, so an employee read for a query that also reads
+ * its employments serves both. Not listed: what the mapping leaves null
+ * (`personalEmail`, `mobilePhone`, `dateOfBirth`, `maritalStatus`,
+ * `company`). `manager`, `team` and `workLocation` need only the related
+ * id.
+ */
+const PERSONIO_ATTRIBUTES_BY_EMPLOYEE_FIELD: ProviderFieldTable = {
+  firstName: 'first_name',
+  lastName: 'last_name',
+  displayName: ['preferred_name', 'first_name', 'last_name'],
+  workEmail: 'email',
+  employmentStatus: 'status',
+  employmentStatusRaw: 'status',
+  jobTitle: 'position',
+  manager: 'supervisor',
+  team: 'department',
+  workLocation: 'office',
+  startDate: 'hire_date',
+  terminationDate: 'termination_date',
+  gender: 'gender',
+  genderRaw: 'gender',
+  createdAt: 'created_at',
+  modifiedAt: 'last_modified_at',
+  employments: EMPLOYMENT_ATTRIBUTES,
+};
+
+/**
+ * Every attribute the model maps: what `remoteData` holds, and what is
+ * asked for when the selection is unknown.
+ */
+export const PERSONIO_ATTRIBUTES: readonly string[] = [
+  'id',
+  ...new Set(Object.values(PERSONIO_ATTRIBUTES_BY_EMPLOYEE_FIELD).flat()),
+];
+
+/**
+ * The `attributes[]` to ask Personio for so that the `Employee` fields in
+ * `selected` (GraphQL names) are mapped; the others come back null.
+ * Absent, or with `remoteData` selected: `PERSONIO_ATTRIBUTES`. Always
+ * `id`.
+ */
+export function personioAttributesFor(
+  selected?: ReadonlySet<string>,
+): string[] {
+  return providerFieldsFor(PERSONIO_ATTRIBUTES_BY_EMPLOYEE_FIELD, selected, {
+    all: PERSONIO_ATTRIBUTES,
+    always: ['id'],
+  });
+}
 
 /** `/v2/auth/token`: an OAuth 2.0 token response. */
 export const tokenResponseSchema = z.looseObject({

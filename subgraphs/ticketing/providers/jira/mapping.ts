@@ -24,6 +24,8 @@
  */
 import { z } from 'zod';
 
+import { providerFieldsFor } from '../../../../lib/selection';
+import type { ProviderFieldTable } from '../../../../lib/selection';
 import type {
   Ticket,
   TicketCollection,
@@ -93,7 +95,7 @@ export type JiraIssue = z.infer<typeof jiraIssueSchema>;
  * `priorityRaw` share their enum's field. `creator` asks for `creator`
  * only: `reporter` is the mapping's fallback when a payload lacks it.
  */
-const JIRA_FIELDS_BY_TICKET_FIELD: Readonly<Record<string, string>> = {
+const JIRA_FIELDS_BY_TICKET_FIELD: ProviderFieldTable = {
   name: 'summary',
   description: 'description',
   status: 'status',
@@ -116,7 +118,7 @@ const JIRA_FIELDS_BY_TICKET_FIELD: Readonly<Record<string, string>> = {
  * holds, and what is asked for when the selection is unknown.
  */
 export const ALL_ISSUE_FIELDS: readonly string[] = [
-  ...new Set(Object.values(JIRA_FIELDS_BY_TICKET_FIELD)),
+  ...new Set(Object.values(JIRA_FIELDS_BY_TICKET_FIELD).flat()),
   'reporter',
 ];
 
@@ -127,18 +129,10 @@ export const ALL_ISSUE_FIELDS: readonly string[] = [
  * selection that needs no field asks for `id` alone, Jira's default.
  */
 export function issueFieldsFor(selected?: ReadonlySet<string>): string[] {
-  if (!selected || selected.has('remoteData')) {
-    return [...ALL_ISSUE_FIELDS];
-  }
-  const fields = new Set<string>();
-  for (const [ticketField, jiraField] of Object.entries(
-    JIRA_FIELDS_BY_TICKET_FIELD,
-  )) {
-    if (selected.has(ticketField)) {
-      fields.add(jiraField);
-    }
-  }
-  return fields.size > 0 ? [...fields] : ['id'];
+  const fields = providerFieldsFor(JIRA_FIELDS_BY_TICKET_FIELD, selected, {
+    all: ALL_ISSUE_FIELDS,
+  });
+  return fields.length > 0 ? fields : ['id'];
 }
 
 export const jiraCommentSchema = z.looseObject({
