@@ -19,7 +19,7 @@
  * measure and a fixed time for the throughput run, loopback only.
  *
  * Options: `--json`, `--latency-ms <n>` (default `SANDBOX_LATENCY_MS` or
- * 25), `--warm-runs <n>` (default 200), `--cold-runs <n>` (default 10),
+ * 25), `--warm-runs <n>` (default 200), `--cold-runs <n>` (default 30),
  * `--sandbox-in-process` (the providers share this process instead of
  * running in their own).
  */
@@ -37,7 +37,7 @@ const { values: flags } = parseArgs({
     json: { type: 'boolean', default: false },
     'latency-ms': { type: 'string' },
     'warm-runs': { type: 'string', default: '200' },
-    'cold-runs': { type: 'string', default: '10' },
+    'cold-runs': { type: 'string', default: '30' },
     'sandbox-in-process': { type: 'boolean', default: false },
   },
 });
