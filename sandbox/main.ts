@@ -6,12 +6,15 @@ import type { SandboxMessage } from './process';
 import { createSandbox } from './server';
 import { RequestRecorder } from './types';
 
-// The sandbox providers as their own process. Started by a parent with an
-// IPC channel (sandbox/process.ts), it tells the parent where it listens and
-// forwards every request it records.
+// The sandbox providers as their own process. Started by sandbox/process.ts
+// (an IPC channel and `SANDBOX_REPORT_TO_PARENT=1`), it tells the parent
+// where it listens and forwards every request it records.
 const config = loadConfig();
 const logger = createLogger({ name: 'sandbox' });
-const send = process.send?.bind(process);
+const send =
+  process.env.SANDBOX_REPORT_TO_PARENT === '1'
+    ? process.send?.bind(process)
+    : undefined;
 const sandbox = createSandbox({
   latencyMs: config.sandboxLatencyMs,
   faults: parseFaultSpecs(config.sandboxFaults),
@@ -34,4 +37,6 @@ const stop = () => void listening.close().then(() => process.exit(0));
 process.once('SIGINT', stop);
 process.once('SIGTERM', stop);
 // A parent that goes away takes its sandbox with it.
-process.once('disconnect', stop);
+if (send) {
+  process.once('disconnect', stop);
+}

@@ -39,6 +39,7 @@ export async function startSandboxProcess(
       ...env,
       SANDBOX_PORT: '0',
       SANDBOX_LATENCY_MS: String(options.latencyMs),
+      SANDBOX_REPORT_TO_PARENT: '1',
       LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
