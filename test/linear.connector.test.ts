@@ -13,6 +13,7 @@ import {
   generateOrganization,
 } from '../sandbox/seed';
 import { RequestRecorder, sandboxCredentials } from '../sandbox/types';
+import type { Ticket } from '../subgraphs/ticketing/models';
 import { LinearTicketingConnector } from '../subgraphs/ticketing/providers/linear/connector';
 import {
   drain,
@@ -261,6 +262,29 @@ describe('bulk lookups', () => {
     ).toEqual([100, 51]);
   });
 
+  it('fetches issues by id selecting only what the requested fields need', async () => {
+    const linear = connector();
+    const ids = [
+      ...acme.issues.slice(0, 5).map((issue) => issueIdOf(issue.id)),
+      'ffffffff-ffff-4fff-8fff-ffffffffffff',
+    ];
+    const narrow = await linear.getTicketsByIds(ids, {
+      fields: new Set(['name', 'tags']),
+    });
+    const full = await linear.getTicketsByIds(ids);
+    const [narrowQuery, fullQuery] = calls().map((body) => body.query);
+    expect(narrowQuery).toContain('labels');
+    for (const selection of ['description', 'creator', 'team {']) {
+      expect(narrowQuery).not.toContain(selection);
+      expect(fullQuery).toContain(selection);
+    }
+    expect(fullQuery).toContain('labels');
+    const summary = (tickets: typeof full) =>
+      tickets.map((ticket) => ticket && [ticket.remoteId, ticket.name]);
+    expect(summary(narrow)).toEqual(summary(full));
+    expect(narrow[5]).toBeNull();
+  });
+
   it('fetches users by id and by email with `in` filters', async () => {
     const linear = connector();
     const employees = acme.employees.slice(0, 3);
@@ -325,6 +349,33 @@ describe('bulk lookups', () => {
         ],
       });
     }
+  });
+  it('selects only what the requested fields need in the assignee join', async () => {
+    const linear = connector();
+    const emails = acme.employees
+      .filter((employee) => employee.status === 'Active')
+      .slice(0, 10)
+      .map((employee) => employee.workEmail);
+    const narrow = await linear.getTicketsByAssigneeEmails(emails, {
+      status: 'OPEN',
+      fields: new Set(['name', 'description']),
+    });
+    const full = await linear.getTicketsByAssigneeEmails(emails, {
+      status: 'OPEN',
+    });
+    const [narrowQuery, fullQuery] = calls().map((body) => body.query);
+    // The assignee groups the results per email; the state is re-applied.
+    expect(narrowQuery).toContain('assignee {');
+    expect(narrowQuery).toContain('state {');
+    expect(narrowQuery).toContain('description');
+    for (const selection of ['creator', 'team {', 'labels']) {
+      expect(narrowQuery).not.toContain(selection);
+      expect(fullQuery).toContain(selection);
+    }
+    const ids = (lists: Ticket[][]) =>
+      lists.map((tickets) => tickets.map((ticket) => ticket.remoteId));
+    expect(ids(narrow)).toEqual(ids(full));
+    expect(narrow.flat().length).toBeGreaterThan(0);
   });
 });
 

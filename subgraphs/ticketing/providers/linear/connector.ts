@@ -20,9 +20,10 @@
  * Pushdown: `status` (exactly, as state types), `collectionRemoteId` (team
  * or project id), `modifiedAfter` (`updatedAt: { gte }`, UTC), tickets by
  * assignee email (`assignee: { email: { in } }`). Field selection: every
- * query's selection set names only the fields the mapping reads, and a
- * listing leaves out description, creator, collections and labels when
- * the GraphQL query does not read them.
+ * query's selection set names only the fields the mapping reads, and
+ * listings, fetches by id and the assignee join leave out description,
+ * creator, collections and labels when the GraphQL query does not read
+ * them.
  */
 import { z } from 'zod';
 
@@ -39,7 +40,6 @@ import type { LinkedAccount } from '../../../../lib/store/store';
 import type { ConnectorDeps } from '../../../../lib/subgraph';
 import type {
   ListArgs,
-  TicketFilters,
   TicketListArgs,
   TicketingCapabilities,
   TicketingConnector,
@@ -112,17 +112,23 @@ const COMMENT_FIELDS = `id body createdAt updatedAt user { ${USER_FIELDS} } issu
 const PAGE_INFO = 'pageInfo { hasNextPage endCursor }';
 
 /**
- * The selection set for `fields` (`Ticket` field names; absent: all).
+ * The selection set for `fields` (`Ticket` field names; absent: all) and
+ * the `Ticket` fields the connector or its caller reads itself (`needed`:
+ * the assignee a join groups by, the filters re-applied after fetching).
  * `remoteData` asks for the whole record as the connector knows it.
  */
-export function issueSelection(fields?: ReadonlySet<string>): string {
+export function issueSelection(
+  fields?: ReadonlySet<string>,
+  needed: readonly string[] = [],
+): string {
   if (!fields || fields.has('remoteData')) {
     return ALL_ISSUE_FIELDS;
   }
+  const read = new Set([...fields, ...needed]);
   return [
     BASE_ISSUE_FIELDS,
     ...Object.entries(OPTIONAL_ISSUE_FIELDS)
-      .filter(([field]) => fields.has(field))
+      .filter(([field]) => read.has(field))
       .map(([, selection]) => selection),
   ].join('\n  ');
 }
@@ -318,28 +324,33 @@ export class LinearTicketingConnector implements TicketingConnector {
       });
     }
     // The collection filter is re-applied after fetching: it needs them.
-    const fields =
-      args.fields && args.collectionRemoteId
-        ? new Set([...args.fields, 'collections'])
-        : args.fields;
     return this.issuesPage(
       clauses.length === 0 ? null : { and: clauses },
       args.cursor,
       clampLimit(args.limit, PAGE_MAX),
-      issueSelection(fields),
+      issueSelection(
+        args.fields,
+        args.collectionRemoteId ? ['collections'] : [],
+      ),
     );
   }
 
-  /** `issues(filter: { id: { in } })`, 100 ids per query. */
+  /**
+   * `issues(filter: { id: { in } })`, 100 ids per query, selecting only
+   * what `fields` needs (see `issueSelection`).
+   */
   async getTicketsByIds(
     remoteIds: readonly string[],
+    selection: Pick<TicketListArgs, 'fields'> = {},
   ): Promise<(Ticket | null)[]> {
+    const issueFields = issueSelection(selection.fields);
     const found = new Map<string, Ticket>();
     for (const ids of chunk([...new Set(remoteIds)], KEYS_PER_QUERY)) {
       const page = await this.issuesPage(
         { id: { in: ids } },
         null,
         KEYS_PER_QUERY,
+        issueFields,
       );
       for (const ticket of page.items) {
         found.set(ticket.remoteId, ticket);
@@ -351,12 +362,15 @@ export class LinearTicketingConnector implements TicketingConnector {
   /**
    * One `assignee: { email: { in } }` query per 100 emails, followed to its
    * last page, with the status pushed down as state types. Linear compares
-   * emails exactly, so keys are lower-cased as Linear stores them.
+   * emails exactly, so keys are lower-cased as Linear stores them. The
+   * selection set holds what `fields` needs, the assignee the tickets are
+   * grouped by and the status the caller re-applies.
    */
   async getTicketsByAssigneeEmails(
     emails: readonly string[],
-    filters: Pick<TicketFilters, 'status'>,
+    filters: Pick<TicketListArgs, 'status' | 'fields'>,
   ): Promise<Ticket[][]> {
+    const issueFields = issueSelection(filters.fields, ['assignees', 'status']);
     const unique = [...new Set(emails.map((email) => email.toLowerCase()))];
     const byEmail = new Map<string, Ticket[]>();
     const types = filters.status ? stateTypesFor(filters.status) : null;
@@ -373,6 +387,7 @@ export class LinearTicketingConnector implements TicketingConnector {
             { and: clauses },
             cursor,
             PAGE_MAX,
+            issueFields,
           );
           for (const ticket of page.items) {
             const email = (
@@ -563,7 +578,7 @@ export class LinearTicketingConnector implements TicketingConnector {
     filter: Filter | null,
     cursor: string | null,
     first: number,
-    selection: string = ALL_ISSUE_FIELDS,
+    selection: string,
   ): Promise<Page<Ticket>> {
     const data = await this.query(
       issuesQuery(selection),
