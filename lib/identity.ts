@@ -1,4 +1,4 @@
-import { createSecretKey, type KeyObject } from 'node:crypto';
+import { webcrypto } from 'node:crypto';
 import { SignJWT, jwtVerify } from 'jose';
 import type { Principal } from './store/store';
 
@@ -14,15 +14,24 @@ export interface Identity extends Principal {
 }
 
 /**
- * The HMAC key of `secret`, made once per secret: handed raw bytes, jose
- * imports a key on every signature and verification, twice per subgraph
+ * The HMAC key of `secret` as a WebCrypto key, imported once per secret:
+ * jose signs and verifies with WebCrypto, and handed raw bytes or a Node
+ * `KeyObject` it imports a key again on every call, twice per subgraph
  * call.
  */
-const keys = new Map<string, KeyObject>();
-function key(secret: string): KeyObject {
+const keys = new Map<string, Promise<webcrypto.CryptoKey>>();
+function key(secret: string): Promise<webcrypto.CryptoKey> {
   let made = keys.get(secret);
   if (!made) {
-    made = createSecretKey(Buffer.from(secret, 'utf8'));
+    made = webcrypto.subtle.importKey(
+      'raw',
+      Buffer.from(secret, 'utf8'),
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      ['sign', 'verify'],
+    );
+    // A failed import is not remembered: the next call tries again.
+    made.catch(() => keys.delete(secret));
     keys.set(secret, made);
   }
   return made;
@@ -50,7 +59,7 @@ export async function signIdentity(
     .setAudience(AUDIENCE)
     .setIssuedAt()
     .setExpirationTime(`${options.ttlSeconds}s`)
-    .sign(key(options.secret));
+    .sign(await key(options.secret));
 }
 
 /**
@@ -61,7 +70,7 @@ export async function verifyIdentity(
   token: string,
   options: { secret: string },
 ): Promise<Identity> {
-  const { payload } = await jwtVerify(token, key(options.secret), {
+  const { payload } = await jwtVerify(token, await key(options.secret), {
     issuer: ISSUER,
     audience: AUDIENCE,
     algorithms: ['HS256'],

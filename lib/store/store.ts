@@ -7,6 +7,8 @@ import {
   Migrator,
   PostgresDialect,
   SqliteDialect,
+  type Compilable,
+  type CompiledQuery,
   type SqliteDatabase,
   sql,
 } from 'kysely';
@@ -124,6 +126,29 @@ function withStatementCache(database: SQLite.Database): SqliteDatabase {
  * `npm start` needs nothing installed) or PostgreSQL when `DATABASE_URL` is
  * set. Migrations run on open.
  */
+/**
+ * A query built and compiled on first use, then run with each call's own
+ * parameters, in the order the builder placed them. For the lookups every
+ * request makes: building and compiling a Kysely query costs more than the
+ * database's answer.
+ */
+function prepared<Row>(
+  db: () => Kysely<Database>,
+  build: () => Compilable<Row>,
+): (...parameters: unknown[]) => Promise<Row[]> {
+  let compiled: CompiledQuery<Row> | undefined;
+  return async (...parameters) => {
+    compiled ??= build().compile();
+    if (compiled.parameters.length !== parameters.length) {
+      throw new Error(
+        `A prepared query takes ${compiled.parameters.length} parameters, not ${parameters.length}.`,
+      );
+    }
+    const { rows } = await db().executeQuery<Row>({ ...compiled, parameters });
+    return rows;
+  };
+}
+
 export class Store {
   private constructor(
     readonly db: Kysely<Database>,
@@ -131,6 +156,60 @@ export class Store {
     private readonly sandboxEnabled: boolean,
     private readonly cipher: CredentialCipher,
   ) {}
+
+  // Placeholders ('') stand where each call's parameters go.
+  private readonly apiKeyByHash = prepared(
+    () => this.db,
+    () =>
+      this.db
+        .selectFrom('api_keys')
+        .innerJoin('tenants', 'tenants.id', 'api_keys.tenant_id')
+        .select([
+          'api_keys.id',
+          'api_keys.tenant_id',
+          'api_keys.scopes',
+          'tenants.is_sandbox',
+        ])
+        .where('api_keys.key_hash', '=', '')
+        .where('api_keys.revoked_at', 'is', null),
+  );
+
+  private readonly organizationByTokenHash = prepared(
+    () => this.db,
+    () =>
+      this.db
+        .selectFrom('organizations')
+        .select('id')
+        .where('account_token_hash', '=', '')
+        .where('tenant_id', '=', ''),
+  );
+
+  private readonly linkedAccountsOf = prepared(
+    () => this.db,
+    () =>
+      this.db
+        .selectFrom('linked_accounts')
+        .select(['id', 'category', 'provider'])
+        .where('organization_id', '=', '')
+        .orderBy('category'),
+  );
+
+  private readonly ownedLinkedAccount = prepared(
+    () => this.db,
+    () =>
+      this.db
+        .selectFrom('linked_accounts')
+        .innerJoin(
+          'organizations',
+          'organizations.id',
+          'linked_accounts.organization_id',
+        )
+        .selectAll('linked_accounts')
+        .select('organizations.tenant_id')
+        .where('linked_accounts.id', '=', '')
+        .where('linked_accounts.organization_id', '=', '')
+        .where('organizations.tenant_id', '=', ''),
+  );
 
   static async open(options: StoreOptions): Promise<Store> {
     let db: Kysely<Database>;
@@ -353,18 +432,7 @@ export class Store {
     if (!apiKey) {
       return { ok: false, reason: 'missing-api-key' };
     }
-    const key = await this.db
-      .selectFrom('api_keys')
-      .innerJoin('tenants', 'tenants.id', 'api_keys.tenant_id')
-      .select([
-        'api_keys.id',
-        'api_keys.tenant_id',
-        'api_keys.scopes',
-        'tenants.is_sandbox',
-      ])
-      .where('api_keys.key_hash', '=', hashSecret(apiKey))
-      .where('api_keys.revoked_at', 'is', null)
-      .executeTakeFirst();
+    const [key] = await this.apiKeyByHash(hashSecret(apiKey));
     if (!key) {
       return { ok: false, reason: 'unknown-api-key' };
     }
@@ -374,21 +442,14 @@ export class Store {
     if (!accountToken) {
       return { ok: false, reason: 'missing-account-token' };
     }
-    const organization = await this.db
-      .selectFrom('organizations')
-      .select('id')
-      .where('account_token_hash', '=', hashSecret(accountToken))
-      .where('tenant_id', '=', key.tenant_id)
-      .executeTakeFirst();
+    const [organization] = await this.organizationByTokenHash(
+      hashSecret(accountToken),
+      key.tenant_id,
+    );
     if (!organization) {
       return { ok: false, reason: 'unknown-account-token' };
     }
-    const accounts = await this.db
-      .selectFrom('linked_accounts')
-      .select(['id', 'category', 'provider'])
-      .where('organization_id', '=', organization.id)
-      .orderBy('category')
-      .execute();
+    const accounts = await this.linkedAccountsOf(organization.id);
     return {
       ok: true,
       principal: {
@@ -419,19 +480,11 @@ export class Store {
     id: string,
     owner: { tenantId: string; organizationId: string },
   ): Promise<LinkedAccount | undefined> {
-    const row = await this.db
-      .selectFrom('linked_accounts')
-      .innerJoin(
-        'organizations',
-        'organizations.id',
-        'linked_accounts.organization_id',
-      )
-      .selectAll('linked_accounts')
-      .select('organizations.tenant_id')
-      .where('linked_accounts.id', '=', id)
-      .where('linked_accounts.organization_id', '=', owner.organizationId)
-      .where('organizations.tenant_id', '=', owner.tenantId)
-      .executeTakeFirst();
+    const [row] = await this.ownedLinkedAccount(
+      id,
+      owner.organizationId,
+      owner.tenantId,
+    );
     if (!row || !isCategory(row.category)) {
       return undefined;
     }
