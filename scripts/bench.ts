@@ -24,6 +24,7 @@
  * running in their own).
  */
 import { readFileSync } from 'node:fs';
+import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
 import { loadConfig } from '../lib/config';
@@ -171,7 +172,17 @@ interface Measured {
   warmP50: number;
   warmP99: number;
   warmRps: number;
+  /** The system's main thread busy (event loop not idle), ms per cold run. */
+  coldBusyMs: number;
+  /** V8 garbage collection pauses, ms per cold run. */
+  coldGcMs: number;
 }
+
+// GC pauses of this process (the system's), summed as V8 reports them.
+let gcPauseMs = 0;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) gcPauseMs += entry.duration;
+}).observe({ entryTypes: ['gc'] });
 
 /**
  * `query` made unique by an alias, so the gateway's whole-response cache
@@ -195,10 +206,18 @@ async function measure(
   let providerCalls = 0;
   let depth = 0;
   let unbatchedCalls = 0;
+  let busyMs = 0;
+  let gcMs = 0;
   for (let index = 0; index < coldRuns; index += 1) {
     await system.cache.clearMemory();
     recorder.clear();
+    const loop = performance.eventLoopUtilization();
+    const gcBefore = gcPauseMs;
     const { ms, body } = await run(query);
+    busyMs += performance.eventLoopUtilization(loop).active;
+    // GC entries are delivered after the pause, on a later turn.
+    await new Promise((resolve) => setImmediate(resolve));
+    gcMs += gcPauseMs - gcBefore;
     cold.push(ms);
     providerCalls = Math.max(providerCalls, recorder.requests.length);
     depth = Math.max(depth, waves(recorder.requests));
@@ -237,6 +256,8 @@ async function measure(
     warmP50: percentile(warm, 50),
     warmP99: percentile(warm, 99),
     warmRps: completed / THROUGHPUT_SECONDS,
+    coldBusyMs: busyMs / coldRuns,
+    coldGcMs: gcMs / coldRuns,
   };
 }
 
@@ -330,6 +351,8 @@ if (flags.json) {
       'warm p50',
       'warm p99',
       'warm rps',
+      'cold cpu',
+      'cold gc',
     ],
     ...results.map((result) => [
       result.query,
@@ -342,6 +365,8 @@ if (flags.json) {
       f(result.warmP50),
       f(result.warmP99),
       result.warmRps.toFixed(0),
+      f(result.coldBusyMs),
+      f(result.coldGcMs),
     ]),
   ];
   const widths = (rows[0] ?? []).map((_, column) =>
@@ -362,6 +387,7 @@ if (flags.json) {
     '',
     ...lines,
     '',
+    `cold cpu: ms per cold run the system's main thread was busy (the gateway and the three subgraphs${sandbox ? '' : ', and the sandbox providers'}); cold gc: the part of it in garbage collection pauses.`,
     `{ __typename } p50 through the gateway: ${f(typenameP50)} ms`,
     `Peak RSS: ${peakRssMiB.toFixed(0)} MiB`,
     '',
