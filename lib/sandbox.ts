@@ -198,27 +198,39 @@ export function sandboxLink(
   }
 }
 
+/** A sandbox provider: one of the providers the sandbox servers speak. */
+export type SandboxProvider = SandboxProviders[Category];
+
+/**
+ * Where sandbox providers answer: `sandboxUrl` for all, unless
+ * `providerUrls` names another server for a provider.
+ */
+export interface SandboxLocation {
+  sandboxUrl: string;
+  providerUrls?: Partial<Record<SandboxProvider, string>>;
+}
+
 /** Linked accounts of a sandbox organization, one per category. */
 export function sandboxLinks(
-  sandboxUrl: string,
+  location: string | SandboxLocation,
   key: string,
   providers: SandboxProviders = DEFAULT_PROVIDERS,
 ): SandboxLink[] {
-  return [
-    sandboxLink(sandboxUrl, key, providers.hris),
-    sandboxLink(sandboxUrl, key, providers.crm),
-    sandboxLink(sandboxUrl, key, providers.ticketing),
-  ];
+  const { sandboxUrl, providerUrls } =
+    typeof location === 'string' ? { sandboxUrl: location } : location;
+  return [providers.hris, providers.crm, providers.ticketing].map((provider) =>
+    sandboxLink(providerUrls?.[provider] ?? sandboxUrl, key, provider),
+  );
 }
 
 /**
  * Creates the sandbox tenants if absent and points their linked accounts at
- * `sandboxUrl`. Idempotent, and safe when several processes sharing one
- * store run it at once.
+ * `sandboxUrl` (or a provider's own server in `providerUrls`). Idempotent,
+ * and safe when several processes sharing one store run it at once.
  */
 export async function ensureSandboxTenants(
   store: Store,
-  options: { sandboxUrl: string; logger: Logger },
+  options: SandboxLocation & { logger: Logger },
 ): Promise<void> {
   // Each row is created only when absent; a unique violation means another
   // process created it first, and its row is as good as ours.
@@ -265,7 +277,7 @@ export async function ensureSandboxTenants(
           .catch(ignoreRace('organization'));
       }
       for (const link of sandboxLinks(
-        options.sandboxUrl,
+        options,
         organization.key,
         organization.providers,
       )) {

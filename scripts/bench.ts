@@ -1,7 +1,9 @@
 /**
  * `npm run bench`: the gateway and the three subgraphs in this process, the
- * sandbox providers in a child process answering after a fixed added
- * latency, and two queries measured cold
+ * sandbox providers in child processes answering after a fixed added
+ * latency (BambooHR, HubSpot and Jira each in a process of its own, as
+ * real providers do not queue behind each other), and two queries
+ * measured cold
  * (empty provider data cache) and warm (cache filled):
  *
  * - Flagship: `operations/Flagship.graphql` at `employees(first: 50)`;
@@ -21,16 +23,20 @@
  * Options: `--json`, `--latency-ms <n>` (default `SANDBOX_LATENCY_MS` or
  * 25), `--warm-runs <n>` (default 200), `--cold-runs <n>` (default 30),
  * `--sandbox-in-process` (the providers share this process instead of
- * running in their own).
+ * running in their own), `--one-sandbox-process` (all providers in one
+ * child process), `--timeline` (also runs the cold flagship with
+ * every HTTP hop of the system timed, and prints where its time goes).
  */
+import diagnostics from 'node:diagnostics_channel';
 import { readFileSync } from 'node:fs';
+import type { IncomingMessage, Server } from 'node:http';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
 import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { startSandboxProcess } from '../sandbox/process';
-import type { RecordedRequest } from '../sandbox/types';
+import { RequestRecorder, type RecordedRequest } from '../sandbox/types';
 import { startSystem } from './system';
 
 const { values: flags } = parseArgs({
@@ -40,6 +46,8 @@ const { values: flags } = parseArgs({
     'warm-runs': { type: 'string', default: '200' },
     'cold-runs': { type: 'string', default: '30' },
     'sandbox-in-process': { type: 'boolean', default: false },
+    'one-sandbox-process': { type: 'boolean', default: false },
+    timeline: { type: 'boolean', default: false },
   },
 });
 const latencyMs = Number(
@@ -48,6 +56,7 @@ const latencyMs = Number(
 const warmRuns = Number(flags['warm-runs']);
 const coldRuns = Number(flags['cold-runs']);
 const THROUGHPUT_SECONDS = 3;
+const WARM_UP_RUNS = 200;
 const THROUGHPUT_CONCURRENCY = 8;
 
 const FLAGSHIP = readFileSync(
@@ -87,23 +96,53 @@ const config = loadConfig({
   // otherwise hit within seconds.
   RATE_LIMIT_REQUESTS: '1000000000',
 });
-// The sandbox providers run in a process of their own unless asked
-// otherwise: a real provider's work does not share the gateway's CPU.
+// The sandbox providers run in processes of their own unless asked
+// otherwise: a real provider's work does not share the gateway's CPU. The
+// flagship's three providers get one each, so that a HubSpot call does not
+// wait while the same event loop renders a Jira search (as it would in one
+// process: 3-8 ms of a cold flagship); the rest share the first.
+const OWN_PROCESS_PROVIDERS = ['bamboohr', 'hubspot', 'jira'] as const;
+const sandboxRecorder = new RequestRecorder();
 const sandbox = flags['sandbox-in-process']
   ? undefined
-  : await startSandboxProcess({ latencyMs });
+  : await startSandboxProcess({ latencyMs, recorder: sandboxRecorder });
+const providerSandboxes =
+  sandbox && !flags['one-sandbox-process']
+    ? await Promise.all(
+        OWN_PROCESS_PROVIDERS.map(async (provider) => ({
+          provider,
+          process: await startSandboxProcess({
+            latencyMs,
+            recorder: sandboxRecorder,
+          }),
+        })),
+      )
+    : [];
 const system = await startSystem({
   config,
   logger: createLogger({ name: 'bench', level: 'silent' }),
   anyPorts: true,
   ...(sandbox ? { externalSandboxUrl: sandbox.origin } : {}),
+  externalProviderUrls: Object.fromEntries(
+    providerSandboxes.map(({ provider, process }) => [
+      provider,
+      process.origin,
+    ]),
+  ),
 });
 const recorder =
-  sandbox?.recorder ??
-  system.recorder ??
+  (sandbox ? sandboxRecorder : system.recorder) ??
   (() => {
     throw new Error('The benchmark needs the sandbox providers.');
   })();
+/** Brings every sandbox process's records into `recorder`, after a run. */
+async function collectRecords(): Promise<void> {
+  await Promise.all(
+    [sandbox, ...providerSandboxes.map(({ process }) => process)].map((child) =>
+      child?.flush(),
+    ),
+  );
+}
 
 const headers = {
   'content-type': 'application/json',
@@ -210,6 +249,7 @@ async function measure(
   let gcMs = 0;
   for (let index = 0; index < coldRuns; index += 1) {
     await system.cache.clearMemory();
+    await collectRecords();
     recorder.clear();
     const loop = performance.eventLoopUtilization();
     const gcBefore = gcPauseMs;
@@ -219,14 +259,17 @@ async function measure(
     await new Promise((resolve) => setImmediate(resolve));
     gcMs += gcPauseMs - gcBefore;
     cold.push(ms);
+    await collectRecords();
     providerCalls = Math.max(providerCalls, recorder.requests.length);
     depth = Math.max(depth, waves(recorder.requests));
     unbatchedCalls = unbatched(body);
   }
 
   // Warm: the same query again, the cache filled by the last cold run.
+  await collectRecords();
   recorder.clear();
   await run(warmQuery());
+  await collectRecords();
   const repeatCalls = recorder.requests.length;
   const warm: number[] = [];
   for (let index = 0; index < warmRuns; index += 1) {
@@ -282,10 +325,114 @@ function unbatchedReverse(body: QueryResult): number {
   return 1 + tickets.reduce((sum, edge) => sum + edge.node.assignees.length, 0);
 }
 
-// Warm-up: JIT, connections and query plans, outside every measure.
-for (let index = 0; index < 20; index += 1) {
+/** One hop event of a cold query: its median time after the client's send. */
+interface TimelineEvent {
+  event: string;
+  ms: number;
+}
+
+/**
+ * The cold `query`'s HTTP hops, timed `runs` times through Node's
+ * diagnostics channels: when each server of the system (gateway, subgraphs)
+ * received a request and finished its answer, when each of its client calls
+ * (to a subgraph, to a provider) was created and when its answer's headers
+ * arrived. Events are named by server or provider path (query strings
+ * dropped), repeats numbered `#2`…, and reported as medians in ms after
+ * the client sent the query, sorted by time: the critical path and what
+ * lies on it. The provider side is not timed (it runs in its own process):
+ * `send` to `answer` of a provider call is its whole round trip.
+ */
+async function timeline(query: string, runs: number): Promise<TimelineEvent[]> {
+  // Provider calls are named by their path (''), the system's servers by
+  // their name.
+  const names = new Map<string, string>([
+    [new URL(system.gatewayUrl).port, 'gateway'],
+  ]);
+  for (const origin of [
+    sandbox?.origin ?? system.sandboxUrl,
+    ...providerSandboxes.map(({ process }) => process.origin),
+  ]) {
+    if (origin) names.set(new URL(origin).port, '');
+  }
+  for (const [category, url] of Object.entries(system.subgraphUrls)) {
+    names.set(new URL(url).port, category);
+  }
+  const target = (origin: string, path: string) => {
+    const name = names.get(new URL(origin).port) ?? 'other';
+    return name === '' ? (path.split('?')[0] ?? path) : name;
+  };
+  const serverName = (server: Server) => {
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    return names.get(String(port)) ?? 'other';
+  };
+  let events: Array<[number, string]> = [];
+  const note = (event: string) => events.push([performance.now(), event]);
+  type ClientEvent = { request: { origin: string; path: string } };
+  type ServerEvent = { server: Server; request: IncomingMessage };
+  const onCreate = (message: unknown) => {
+    const { request } = message as ClientEvent;
+    note(`send    ${target(request.origin, request.path)}`);
+  };
+  const onHeaders = (message: unknown) => {
+    const { request } = message as ClientEvent;
+    note(`answer  ${target(request.origin, request.path)}`);
+  };
+  const onServerIn = (message: unknown) => {
+    const { server } = message as ServerEvent;
+    if (serverName(server) !== 'other') note(`in      ${serverName(server)}`);
+  };
+  const onServerOut = (message: unknown) => {
+    const { server } = message as ServerEvent;
+    if (serverName(server) !== 'other') note(`out     ${serverName(server)}`);
+  };
+  const channels: Array<[string, (message: unknown) => void]> = [
+    ['undici:request:create', onCreate],
+    ['undici:request:headers', onHeaders],
+    ['http.server.request.start', onServerIn],
+    ['http.server.response.finish', onServerOut],
+  ];
+  const samples = new Map<string, number[]>();
+  for (const [name, listener] of channels) {
+    diagnostics.subscribe(name, listener);
+  }
+  try {
+    for (let index = 0; index < runs; index += 1) {
+      await system.cache.clearMemory();
+      events = [];
+      const started = performance.now();
+      const { ms } = await run(query);
+      const seen = new Map<string, number>();
+      for (const [at, event] of [
+        ...events,
+        [started + ms, 'client  done'] as const,
+      ]) {
+        const count = (seen.get(event) ?? 0) + 1;
+        seen.set(event, count);
+        const key = count === 1 ? event : `${event} #${count}`;
+        samples.set(key, [...(samples.get(key) ?? []), at - started]);
+      }
+    }
+  } finally {
+    for (const [name, listener] of channels) {
+      diagnostics.unsubscribe(name, listener);
+    }
+  }
+  return [...samples]
+    .map(([event, times]) => ({ event, ms: percentile(times, 50) }))
+    .sort((a, b) => a.ms - b.ms);
+}
+
+// Warm-up: JIT, connections and query plans, outside every measure. Half
+// the runs start from an empty data cache, so the code that calls, parses
+// and maps provider answers is as warm as in a server that has been up a
+// while; with cached runs only, it ran once before the cold measures and the
+// first of them timed V8 still compiling it (about 15 ms of the flagship).
+for (let index = 0; index < WARM_UP_RUNS; index += 1) {
   await run('{ __typename }');
+  if (index % 2 === 0) await system.cache.clearMemory();
   await run(FLAGSHIP);
+  if (index % 2 === 0) await system.cache.clearMemory();
   await run(REVERSE);
 }
 
@@ -303,11 +450,20 @@ const results = [
     dataCacheOnly: true,
   }),
 ];
+const timelines = flags.timeline
+  ? {
+      flagship: await timeline(FLAGSHIP, coldRuns),
+      reverse: await timeline(REVERSE, coldRuns),
+    }
+  : undefined;
 const typenameP50 = percentile(typename, 50);
 const peakRssMiB = process.resourceUsage().maxRSS / 1024;
 await client.close();
 await system.stop();
 await sandbox?.stop();
+for (const { process } of providerSandboxes) {
+  await process.stop();
+}
 
 const targets = {
   flagshipCallsAtMost8:
@@ -332,6 +488,7 @@ if (flags.json) {
         peakRssMiB,
         results,
         targets,
+        ...(timelines ? { timelines } : {}),
       },
       null,
       2,
@@ -396,6 +553,11 @@ if (flags.json) {
       ([name, met]) => `  ${met ? 'met    ' : 'MISSED '} ${name}`,
     ),
     '',
+    ...Object.entries(timelines ?? {}).flatMap(([name, events]) => [
+      `Cold ${name}, hop by hop (median ms after the client's send, ${coldRuns} runs):`,
+      ...events.map(({ event, ms }) => `  ${f(ms).padStart(7)}  ${event}`),
+      '',
+    ]),
   ];
   process.stdout.write(out.join('\n'));
 }

@@ -4,7 +4,7 @@ import type { Category } from '../lib/categories';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
 import { createCacheStore, type CacheStore } from '../lib/cache';
-import { ensureSandboxTenants } from '../lib/sandbox';
+import { ensureSandboxTenants, type SandboxLocation } from '../lib/sandbox';
 import { listen, type Listening } from '../lib/serve';
 import { Store } from '../lib/store/store';
 import {
@@ -33,6 +33,12 @@ export interface SystemOptions {
    * instead of starting them in this one; `recorder` is then undefined.
    */
   externalSandboxUrl?: string;
+  /**
+   * Providers answering on servers of their own, by provider (each in its
+   * own process, as real providers' servers are): their linked accounts
+   * point there instead of at the sandbox URL.
+   */
+  externalProviderUrls?: SandboxLocation['providerUrls'];
 }
 
 export interface RunningSystem {
@@ -95,7 +101,13 @@ export async function startSystem(
       logger,
     }));
   if (sandboxUrl) {
-    await ensureSandboxTenants(store, { sandboxUrl, logger });
+    await ensureSandboxTenants(store, {
+      sandboxUrl,
+      ...(options.externalProviderUrls
+        ? { providerUrls: options.externalProviderUrls }
+        : {}),
+      logger,
+    });
   }
 
   const cache = createCacheStore(config, logger);
