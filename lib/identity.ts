@@ -62,6 +62,33 @@ export async function signIdentity(
     .sign(await key(options.secret));
 }
 
+/** Most tokens remembered as verified, per secret. */
+const VERIFIED_MAX = 1_000;
+
+/**
+ * Tokens that verified, by their exact text, per secret, until they
+ * expire. The gateway signs one token per request and sends it to every
+ * subgraph the request needs; subgraphs sharing a process (`npm start`, the
+ * benchmark) then check its signature once, and the others skip a round
+ * through the thread pool that WebCrypto's HMAC takes. A hit is the very
+ * text that verified before; its expiry is checked again on every use.
+ */
+const verified = new Map<
+  string,
+  Map<string, { identity: Identity; expiresAt: number }>
+>();
+
+function verifiedTokens(
+  secret: string,
+): Map<string, { identity: Identity; expiresAt: number }> {
+  let tokens = verified.get(secret);
+  if (!tokens) {
+    tokens = new Map();
+    verified.set(secret, tokens);
+  }
+  return tokens;
+}
+
 /**
  * Verifies a forwarded identity. Rejects (throws) on a bad signature, a
  * wrong issuer or audience, an expired token or a malformed payload.
@@ -70,6 +97,11 @@ export async function verifyIdentity(
   token: string,
   options: { secret: string },
 ): Promise<Identity> {
+  const tokens = verifiedTokens(options.secret);
+  const known = tokens.get(token);
+  if (known && Date.now() < known.expiresAt) {
+    return known.identity;
+  }
   const { payload } = await jwtVerify(token, await key(options.secret), {
     issuer: ISSUER,
     audience: AUDIENCE,
@@ -93,7 +125,7 @@ export async function verifyIdentity(
   ) {
     throw new TypeError('The identity token is missing required claims.');
   }
-  return {
+  const identity: Identity = {
     tenantId,
     apiKeyId,
     organizationId,
@@ -101,4 +133,16 @@ export async function verifyIdentity(
     scopes: scopes as Identity['scopes'],
     linkedAccounts: linkedAccounts as Identity['linkedAccounts'],
   };
+  // jwtVerify has required `exp` to lie in the future only if present;
+  // a token without one is not remembered.
+  if (typeof payload.exp === 'number') {
+    if (tokens.size >= VERIFIED_MAX) {
+      for (const [text, entry] of tokens) {
+        if (tokens.size < VERIFIED_MAX && Date.now() < entry.expiresAt) break;
+        tokens.delete(text);
+      }
+    }
+    tokens.set(token, { identity, expiresAt: payload.exp * 1000 });
+  }
+  return identity;
 }
