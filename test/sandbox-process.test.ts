@@ -2,8 +2,30 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { startSandboxProcess, type SandboxProcess } from '../sandbox/process';
-import { startSystem, type RunningSystem } from '../scripts/system';
+import {
+  startSystem,
+  type RunningSystem,
+  type SystemOptions,
+} from '../scripts/system';
 import { SANDBOX, graphql } from './support/system';
+
+/** The system against sandbox processes started elsewhere; no data cache. */
+function startAgainst(
+  sandboxUrl: string,
+  providerUrls?: SystemOptions['externalProviderUrls'],
+): Promise<RunningSystem> {
+  return startSystem({
+    config: loadConfig({
+      NODE_ENV: 'test',
+      TRIBUTARY_DB_PATH: ':memory:',
+      CACHE_TTL_SECONDS: '0',
+    }),
+    logger: createLogger({ name: 'test', level: 'silent' }),
+    anyPorts: true,
+    externalSandboxUrl: sandboxUrl,
+    ...(providerUrls ? { externalProviderUrls: providerUrls } : {}),
+  });
+}
 
 // `npm run bench` runs the providers in child processes and the system
 // against them; the recorder it counts provider calls with is fed over IPC,
@@ -14,16 +36,7 @@ describe('the sandbox providers in a process of their own', () => {
 
   beforeAll(async () => {
     sandbox = await startSandboxProcess({ latencyMs: 0 });
-    system = await startSystem({
-      config: loadConfig({
-        NODE_ENV: 'test',
-        TRIBUTARY_DB_PATH: ':memory:',
-        CACHE_TTL_SECONDS: '0',
-      }),
-      logger: createLogger({ name: 'test', level: 'silent' }),
-      anyPorts: true,
-      externalSandboxUrl: sandbox.origin,
-    });
+    system = await startAgainst(sandbox.origin);
   }, 60_000);
 
   afterAll(async () => {
@@ -62,16 +75,8 @@ describe('the sandbox providers in a process of their own', () => {
 
   it('serves a provider from a process of its own when told its URL', async () => {
     const hubspot = await startSandboxProcess({ latencyMs: 0 });
-    const split = await startSystem({
-      config: loadConfig({
-        NODE_ENV: 'test',
-        TRIBUTARY_DB_PATH: ':memory:',
-        CACHE_TTL_SECONDS: '0',
-      }),
-      logger: createLogger({ name: 'test', level: 'silent' }),
-      anyPorts: true,
-      externalSandboxUrl: sandbox.origin,
-      externalProviderUrls: { hubspot: hubspot.origin },
+    const split = await startAgainst(sandbox.origin, {
+      hubspot: hubspot.origin,
     });
     try {
       await sandbox.flush();
