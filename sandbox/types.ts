@@ -27,19 +27,28 @@ export interface RecordedRequest {
   at: number;
 }
 
+/** Records a recorder keeps by default before it forgets the oldest. */
+export const RECORDER_MAX_REQUESTS = 50_000;
+
 /**
  * Remembers what the sandbox providers received, so tests assert on real
  * traffic (how many calls, which ids per call) instead of mocking modules.
+ * Bounded: a sandbox that serves for days (`npm start`) keeps the latest
+ * `maxRequests` and forgets older ones, a tenth at a time.
  */
 export class RequestRecorder {
   readonly requests: RecordedRequest[] = [];
 
-  /** `onRecord` also hears each request (the sandbox process forwards it). */
-  constructor(private readonly onRecord?: (request: RecordedRequest) => void) {}
+  constructor(private readonly maxRequests = RECORDER_MAX_REQUESTS) {}
 
   record(request: RecordedRequest): void {
     this.requests.push(request);
-    this.onRecord?.(request);
+    if (this.requests.length > this.maxRequests) {
+      this.requests.splice(
+        0,
+        this.requests.length - Math.floor(this.maxRequests * 0.9),
+      );
+    }
   }
 
   /** Requests received by one provider, oldest first. */
