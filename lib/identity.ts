@@ -136,11 +136,9 @@ export async function verifyIdentity(
   // jwtVerify has required `exp` to lie in the future only if present;
   // a token without one is not remembered.
   if (typeof payload.exp === 'number') {
-    if (tokens.size >= VERIFIED_MAX) {
-      for (const [text, entry] of tokens) {
-        if (tokens.size < VERIFIED_MAX && Date.now() < entry.expiresAt) break;
-        tokens.delete(text);
-      }
+    for (const oldest of tokens.keys()) {
+      if (tokens.size < VERIFIED_MAX) break;
+      tokens.delete(oldest);
     }
     tokens.set(token, { identity, expiresAt: payload.exp * 1000 });
   }

@@ -17,15 +17,16 @@
  * Prints a table (`--json`: JSON) with provider calls per query, what an
  * unbatched resolver would make, p50/p99 cold and warm, warm requests per
  * second, the `{ __typename }` p50 through the gateway (timed in turn with
- * each row's warm runs) and peak RSS, then checks the targets of issue 4. Bounded: a fixed number of runs per
- * measure and a fixed time for the throughput run, loopback only.
+ * each row's warm runs) and peak RSS, then checks the targets of issue 4.
+ * Bounded: a fixed number of runs per measure and a fixed time for the
+ * throughput run, loopback only.
  *
  * Options: `--json`, `--latency-ms <n>` (default `SANDBOX_LATENCY_MS` or
  * 25), `--warm-runs <n>` (default 200), `--cold-runs <n>` (default 30),
  * `--sandbox-in-process` (the providers share this process instead of
  * running in their own), `--one-sandbox-process` (all providers in one
- * child process), `--timeline` (also runs the cold flagship with
- * every HTTP hop of the system timed, and prints where its time goes).
+ * child process), `--timeline` (also runs both queries cold with every
+ * HTTP hop of the system timed, and prints where their time goes).
  */
 import diagnostics from 'node:diagnostics_channel';
 import { readFileSync } from 'node:fs';
@@ -385,27 +386,19 @@ async function timeline(query: string, runs: number): Promise<TimelineEvent[]> {
   const note = (event: string) => events.push([performance.now(), event]);
   type ClientEvent = { request: { origin: string; path: string } };
   type ServerEvent = { server: Server; request: IncomingMessage };
-  const onCreate = (message: unknown) => {
+  const onClient = (label: string) => (message: unknown) => {
     const { request } = message as ClientEvent;
-    note(`send    ${target(request.origin, request.path)}`);
+    note(`${label.padEnd(8)}${target(request.origin, request.path)}`);
   };
-  const onHeaders = (message: unknown) => {
-    const { request } = message as ClientEvent;
-    note(`answer  ${target(request.origin, request.path)}`);
-  };
-  const onServerIn = (message: unknown) => {
-    const { server } = message as ServerEvent;
-    if (serverName(server) !== 'other') note(`in      ${serverName(server)}`);
-  };
-  const onServerOut = (message: unknown) => {
-    const { server } = message as ServerEvent;
-    if (serverName(server) !== 'other') note(`out     ${serverName(server)}`);
+  const onServer = (label: string) => (message: unknown) => {
+    const name = serverName((message as ServerEvent).server);
+    if (name !== 'other') note(`${label.padEnd(8)}${name}`);
   };
   const channels: Array<[string, (message: unknown) => void]> = [
-    ['undici:request:create', onCreate],
-    ['undici:request:headers', onHeaders],
-    ['http.server.request.start', onServerIn],
-    ['http.server.response.finish', onServerOut],
+    ['undici:request:create', onClient('send')],
+    ['undici:request:headers', onClient('answer')],
+    ['http.server.request.start', onServer('in')],
+    ['http.server.response.finish', onServer('out')],
   ];
   const samples = new Map<string, number[]>();
   for (const [name, listener] of channels) {
