@@ -17,7 +17,8 @@
  * Prints a table (`--json`: JSON) with provider calls per query, what an
  * unbatched resolver would make, p50/p99 cold and warm, warm requests per
  * second, the `{ __typename }` p50 through the gateway (timed in turn with
- * each row's warm runs) and peak RSS, then checks the targets of issue 4.
+ * each row's warm runs), peak RSS and (on Linux) the host's CPU steal time
+ * during the measures, then checks the targets of issue 4.
  * Bounded: a fixed number of runs per measure and a fixed time for the
  * throughput run, loopback only.
  *
@@ -431,6 +432,35 @@ async function timeline(query: string, runs: number): Promise<TimelineEvent[]> {
     .sort((a, b) => a.ms - b.ms);
 }
 
+/**
+ * The host's CPU time counters from `/proc/stat` (Linux), or undefined
+ * elsewhere: `steal` is the time a virtual machine's CPUs were ready to
+ * run but the hypervisor ran something else, the noise that a latency
+ * measured on a shared host cannot remove.
+ */
+function cpuTimes(): { steal: number; total: number } | undefined {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+    const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
+    if (ticks.length < 8 || ticks.some((tick) => !Number.isFinite(tick))) {
+      return undefined;
+    }
+    return {
+      steal: ticks[7] ?? 0,
+      total: ticks.reduce((sum, tick) => sum + tick, 0),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The share of the host's CPU time stolen since `before`, in percent. */
+function stealSince(before: ReturnType<typeof cpuTimes>): number | undefined {
+  const after = cpuTimes();
+  if (!before || !after || after.total <= before.total) return undefined;
+  return (100 * (after.steal - before.steal)) / (after.total - before.total);
+}
+
 // Warm-up: JIT, connections and query plans, outside every measure. Half
 // the runs start from an empty data cache, so the code that calls, parses
 // and maps provider answers is as warm as in a server that has been up a
@@ -444,6 +474,7 @@ for (let index = 0; index < WARM_UP_RUNS; index += 1) {
   await run(REVERSE);
 }
 
+const stealBefore = cpuTimes();
 const results = [
   await measure('Flagship (first: 50)', FLAGSHIP, unbatchedFlagship),
   await measure('Reverse join (50 tickets)', REVERSE, unbatchedReverse),
@@ -464,6 +495,7 @@ const typenameP50 = percentile(
   results.map((result) => result.typenameP50),
   50,
 );
+const stealPercent = stealSince(stealBefore);
 const peakRssMiB = process.resourceUsage().maxRSS / 1024;
 await client.close();
 await system.stop();
@@ -493,6 +525,7 @@ if (flags.json) {
         coldRuns,
         typenameP50Ms: typenameP50,
         peakRssMiB,
+        stealPercent: stealPercent ?? null,
         results,
         targets,
         ...(timelines ? { timelines } : {}),
@@ -556,6 +589,11 @@ if (flags.json) {
     `cold cpu: ms per cold run the system's main thread was busy (the gateway and the three subgraphs${sandbox ? '' : ', and the sandbox providers'}); cold gc: the part of it in garbage collection pauses.`,
     `typename: p50 of { __typename } through the gateway, timed in turn with that row's warm runs (median of the rows: ${f(typenameP50)} ms).`,
     `Peak RSS: ${peakRssMiB.toFixed(0)} MiB`,
+    ...(stealPercent === undefined
+      ? []
+      : [
+          `CPU steal during the measures: ${stealPercent.toFixed(1)}% (time the host gave this machine's CPUs to others, which lengthens runs and their spread).`,
+        ]),
     '',
     'Targets:',
     ...Object.entries(targets).map(
